@@ -1,0 +1,16 @@
+/*
+ * vmspace-rs userland model of DragonFly's <sys/spinlock.h>: the structure
+ * only; the model's RB_SCAN lock functions take it (see sys/tree.h).
+ */
+#ifndef _SYS_SPINLOCK_H_
+#define _SYS_SPINLOCK_H_
+
+struct spinlock {
+	int		counta;
+	int		countb;
+	const char	*descr;
+};
+
+#define SPINLOCK_INITIALIZER(head, d)	{ 0, 0, #d }
+
+#endif /* !_SYS_SPINLOCK_H_ */

@@ -1,0 +1,63 @@
+/*
+ * vmspace-rs userland model of DragonFly's <sys/vkernel.h>: the per-process
+ * and per-LWP virtual kernel state and the VMSPACE entries.
+ */
+#ifndef _SYS_VKERNEL_H_
+#define _SYS_VKERNEL_H_
+
+#if defined(_KERNEL) || defined(_KERNEL_STRUCTURES)
+
+#include <sys/param.h>
+#include <sys/tree.h>
+#include <sys/spinlock.h>
+#include <sys/thread.h>
+#include <machine/frame.h>
+#include <machine/vframe.h>
+#include <machine/limits.h>
+
+struct proc;
+struct lwp;
+struct vmspace;
+struct vmspace_rb_tree;
+struct vmspace_entry;
+RB_PROTOTYPE(vmspace_rb_tree, vmspace_entry, rb_entry, rb_vmspace_compare);
+
+/* Per-LWP state while it runs a VMSPACE (vmspace_ctl ... vkernel_trap). */
+struct vkernel_lwp {
+	struct trapframe save_trapframe;	/* swapped context */
+	struct vextframe save_vextframe;
+	struct trapframe *user_trapframe;	/* copyback to vkernel */
+	struct vextframe *user_vextframe;
+	struct vmspace_entry *ve;
+};
+
+/* Per-process state, shared by processes forked from a vkernel. */
+struct vkernel_proc {
+	RB_HEAD(vmspace_rb_tree, vmspace_entry) root;
+	struct lwkt_token token;
+	int		refs;
+	register_t	vkernel_cr3;
+};
+
+struct vmspace_entry {
+	void		*id;
+	struct vmspace	*vmspace;
+	int		flags;
+	int		refs;			/* current LWP assignments */
+	RB_ENTRY(vmspace_entry) rb_entry;
+};
+
+#define VKE_DELETED	0x0001
+
+#ifdef _KERNEL
+
+void	vkernel_inherit(struct proc *p1, struct proc *p2);
+void	vkernel_exit(struct proc *p);
+void	vkernel_lwp_exit(struct lwp *lp);
+void	vkernel_trap(struct lwp *lp, struct trapframe *frame);
+
+#endif /* _KERNEL */
+
+#endif /* _KERNEL || _KERNEL_STRUCTURES */
+
+#endif /* !_SYS_VKERNEL_H_ */
