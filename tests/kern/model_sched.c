@@ -1,0 +1,559 @@
+/*
+ * vmspace-rs model: threads as coroutines, switch points, LWKT tokens,
+ * spinlocks and lockmgr locks.
+ *
+ * LWKT tokens (DragonFly kern/lwkt_token.c): a thread keeps the tokens it
+ * acquires as a stack of tokrefs (td_toks_base .. td_toks_stop) and releases
+ * them in reverse order.  A token is owned by the first tokref that got it
+ * (t_ref); the same thread may stack it again (recursion).  When a thread
+ * blocks, all its tokens are released; they are all reacquired before it
+ * resumes.  Here "blocks" means stopping at a blocking point, waiting for a
+ * contended token, or waiting for a lock.
+ */
+#include "model_impl.h"
+
+/* ---------------------------------------------------------------------- */
+/* Tokens                                                                 */
+
+void
+lwkt_token_init(lwkt_token_t tok, const char *desc)
+{
+	MODEL_ENTER("lwkt_token_init");
+	tok->t_count = 0;
+	tok->t_ref = NULL;
+	tok->t_collisions = 0;
+	tok->t_desc = desc;
+	if (model_tracing())
+		model_trace("lwkt_token_init(%s, \"%s\")", model_nm(tok), desc);
+	MODEL_LEAVE();
+}
+
+/* Can ref's token be owned by ref's thread right now? */
+static int
+model_tokref_ok(struct lwkt_tokref *ref)
+{
+	lwkt_token_t tok = ref->tr_tok;
+
+	return (tok->t_ref == NULL || tok->t_ref == ref ||
+	    tok->t_ref->tr_owner == ref->tr_owner);
+}
+
+static void
+model_tokref_take(struct lwkt_tokref *ref)
+{
+	lwkt_token_t tok = ref->tr_tok;
+
+	if (tok->t_ref == NULL) {
+		tok->t_ref = ref;
+		tok->t_count |= TOK_EXCLUSIVE;
+	}
+}
+
+static void
+model_tokref_drop(struct lwkt_tokref *ref)
+{
+	lwkt_token_t tok = ref->tr_tok;
+
+	if (tok->t_ref == ref) {
+		tok->t_ref = NULL;
+		tok->t_count &= ~(long)(TOK_EXCLUSIVE | TOK_EXCLREQ);
+	}
+}
+
+void
+model_tokens_release_all(struct model_thread *mt)
+{
+	struct lwkt_tokref *ref;
+
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref)
+		model_tokref_drop(ref);
+}
+
+int
+model_tokens_acquirable(struct model_thread *mt)
+{
+	struct lwkt_tokref *ref;
+
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref) {
+		if (!model_tokref_ok(ref))
+			return (0);
+	}
+	return (1);
+}
+
+void
+model_tokens_reacquire(struct model_thread *mt)
+{
+	struct lwkt_tokref *ref;
+
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref)
+		model_tokref_take(ref);
+	mt->td.td_toks_have = mt->td.td_toks_stop;
+}
+
+/* "free", or the holder's name. */
+const char *
+model_token_holder(lwkt_token_t tok)
+{
+	if (tok->t_ref == NULL)
+		return ("free");
+	return (model_nm(tok->t_ref->tr_owner));
+}
+
+static struct model_thread *
+model_token_owner(lwkt_token_t tok)
+{
+	return (tok->t_ref ? model_mt(tok->t_ref->tr_owner) : NULL);
+}
+
+void
+lwkt_gettoken(lwkt_token_t tok)
+{
+	struct model_thread *mt;
+	struct lwkt_tokref *ref;
+
+	MODEL_ENTER("lwkt_gettoken");
+	mt = model_curmt();
+	ref = mt->td.td_toks_stop;
+	if (ref >= &mt->td.td_toks_end)
+		panic("lwkt_gettoken: %s holds %d tokens (LWKT_MAXTOKENS)",
+		    mt->name, LWKT_MAXTOKENS);
+	ref->tr_tok = tok;
+	ref->tr_count = TOK_EXCLUSIVE | TOK_EXCLREQ;
+	ref->tr_owner = &mt->td;
+	++mt->td.td_toks_stop;
+	if (model_tokref_ok(ref)) {
+		model_tokref_take(ref);
+		mt->td.td_toks_have = mt->td.td_toks_stop;
+	} else {
+		char what[128];
+
+		/* Contended: switch away until every token can be had. */
+		mt->td.td_wmesg = tok->t_desc;
+		++tok->t_collisions;
+		host_snprintf(what, sizeof(what), "token %s held by %s",
+		    model_nm(tok), model_token_holder(tok));
+		model_switch_point(MODEL_TS_TOKWAIT, what);
+		mt->td.td_wmesg = NULL;
+	}
+	if (model_tracing())
+		model_trace("lwkt_gettoken(%s)", model_nm(tok));
+	MODEL_LEAVE();
+}
+
+void
+lwkt_reltoken(lwkt_token_t tok)
+{
+	struct model_thread *mt, *owner;
+	struct lwkt_tokref *ref;
+
+	MODEL_ENTER("lwkt_reltoken");
+	mt = model_curmt();
+	ref = mt->td.td_toks_stop - 1;
+	if (ref < &mt->td.td_toks_base || ref->tr_tok != tok) {
+		struct lwkt_tokref *r;
+		int held = 0;
+
+		for (r = &mt->td.td_toks_base; r < mt->td.td_toks_stop; ++r)
+			held |= r->tr_tok == tok;
+		owner = model_token_owner(tok);
+		if (held)
+			model_fault(MODEL_FAULT_MISUSE,
+			    "lwkt_reltoken(%s) by %s: tokens must be released "
+			    "in reverse order (last acquired: %s)",
+			    model_nm(tok), mt->name, model_nm(ref->tr_tok));
+		if (owner != NULL)
+			model_fault(MODEL_FAULT_MISUSE,
+			    "lwkt_reltoken(%s) by %s: held by %s, not by the "
+			    "releasing thread", model_nm(tok), mt->name,
+			    owner->name);
+		model_fault(MODEL_FAULT_MISUSE,
+		    "lwkt_reltoken(%s) by %s: token not held", model_nm(tok),
+		    mt->name);
+	}
+	model_tokref_drop(ref);
+	mt->td.td_toks_stop = ref;
+	mt->td.td_toks_have = ref;
+	if (model_tracing())
+		model_trace("lwkt_reltoken(%s)", model_nm(tok));
+	MODEL_LEAVE();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Spinlocks (only the RB_SCAN list lock reaches the model)              */
+
+void
+rb_spin_lock(struct spinlock *spin)
+{
+	struct model_thread *mt;
+
+	MODEL_ENTER("rb_spin_lock");
+	mt = model_curmt();
+	if (spin->counta != 0)
+		model_fault(MODEL_FAULT_MISUSE,
+		    "rb_spin_lock(%s) by %s: already locked (a spinlock "
+		    "cannot be held across a switch, so this never ends)",
+		    model_nm(spin), mt->name);
+	spin->counta = 1;
+	mt->spinlocks++;
+	if (model_tracing())
+		model_trace("rb_spin_lock(%s)", model_nm(spin));
+	MODEL_LEAVE();
+}
+
+void
+rb_spin_unlock(struct spinlock *spin)
+{
+	struct model_thread *mt;
+
+	MODEL_ENTER("rb_spin_unlock");
+	mt = model_curmt();
+	if (spin->counta != 1 || mt->spinlocks == 0)
+		model_fault(MODEL_FAULT_MISUSE,
+		    "rb_spin_unlock(%s) by %s: not locked", model_nm(spin),
+		    mt->name);
+	spin->counta = 0;
+	mt->spinlocks--;
+	if (model_tracing())
+		model_trace("rb_spin_unlock(%s)", model_nm(spin));
+	MODEL_LEAVE();
+}
+
+/* ---------------------------------------------------------------------- */
+/* lockmgr locks (vm_map locks)                                           */
+
+void
+model_lock_init(struct lock *lk, const char *wmesg)
+{
+	__builtin_memset(lk, 0, sizeof(*lk));
+	lk->lk_wmesg = wmesg;
+}
+
+static int
+model_lock_ok(struct lock *lk, struct thread *td, int excl)
+{
+	if (lk->lk_exclusivecount > 0)
+		return (lk->lk_lockholder == td);
+	return (excl ? lk->lk_sharecount == 0 : 1);
+}
+
+void
+model_lock(struct lock *lk, int excl)
+{
+	struct model_thread *mt = model_curmt();
+
+	if (lk->lk_exclusivecount > 0 && lk->lk_lockholder == &mt->td &&
+	    !excl)
+		model_fault(MODEL_FAULT_MISUSE, "lockmgr(%s): shared request "
+		    "by the exclusive holder %s", lk->lk_wmesg, mt->name);
+	if (!model_lock_ok(lk, &mt->td, excl)) {
+		char what[128];
+
+		mt->wait_lock = lk;
+		mt->wait_excl = excl;
+		host_snprintf(what, sizeof(what), "lock %s (%s)", lk->lk_wmesg,
+		    excl ? "exclusive" : "shared");
+		model_switch_point(MODEL_TS_LOCKWAIT, what);
+		mt->wait_lock = NULL;
+	}
+	if (excl) {
+		lk->lk_exclusivecount++;
+		lk->lk_lockholder = &mt->td;
+	} else {
+		lk->lk_sharecount++;
+	}
+}
+
+void
+model_unlock(struct lock *lk)
+{
+	struct model_thread *mt = model_curmt();
+
+	if (lk->lk_exclusivecount > 0) {
+		if (lk->lk_lockholder != &mt->td)
+			model_fault(MODEL_FAULT_MISUSE, "lockmgr(%s): release "
+			    "by %s, held by %s", lk->lk_wmesg, mt->name,
+			    model_nm(lk->lk_lockholder));
+		if (--lk->lk_exclusivecount == 0)
+			lk->lk_lockholder = NULL;
+	} else if (lk->lk_sharecount > 0) {
+		lk->lk_sharecount--;
+	} else {
+		model_fault(MODEL_FAULT_MISUSE, "lockmgr(%s): release of an "
+		    "unlocked lock by %s", lk->lk_wmesg, mt->name);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Switch points                                                          */
+
+void
+model_sched_reset(void)
+{
+	model_w.interleave = 0;
+	model_w.running = NULL;
+}
+
+void
+model_set_interleave(int on)
+{
+	model_w.interleave = on;
+}
+
+/* Back to the driver; returns when the driver resumes this thread. */
+static void
+model_yield(struct model_thread *mt, int state, const char *what)
+{
+	mt->state = state;
+	host_snprintf(mt->where, sizeof(mt->where), "%s", what);
+	host_fault_arm(0);
+	host_ctx_switch(mt->ctx, host_ctx_self());
+	/* model_resume() set us running again. */
+}
+
+static int
+model_wait_over(struct model_thread *mt)
+{
+	if (mt->wait_lock != NULL &&
+	    !model_lock_ok(mt->wait_lock, &mt->td, mt->wait_excl))
+		return (0);
+	return (model_tokens_acquirable(mt));
+}
+
+void
+model_switch_point(int state, const char *what)
+{
+	struct model_thread *mt = model_w.running;
+
+	if (mt == NULL) {
+		/*
+		 * Kernel code called directly by the driver: nothing else can
+		 * run, but the tokens are still given up and retaken.
+		 */
+		mt = model_curmt();
+		if (state == MODEL_TS_PREEMPTED)
+			return;
+		model_tokens_release_all(mt);
+		if (!model_wait_over(mt))
+			host_abort("model: a direct call would wait forever");
+		model_tokens_reacquire(mt);
+		return;
+	}
+	if (mt->spinlocks != 0 && state != MODEL_TS_PREEMPTED)
+		panic("%s: switch while holding %d spinlock(s) (at %s)",
+		    mt->name, mt->spinlocks, what);
+	if (state == MODEL_TS_PREEMPTED) {
+		model_yield(mt, MODEL_TS_PREEMPTED, what);
+		return;
+	}
+	/* Blocking: LWKT gives up every token while the thread is away. */
+	model_tokens_release_all(mt);
+	if (state == MODEL_TS_BLOCKED && model_w.interleave)
+		model_yield(mt, MODEL_TS_BLOCKED, what);
+	while (!model_wait_over(mt)) {
+		if (state == MODEL_TS_BLOCKED)
+			state = MODEL_TS_TOKWAIT;
+		model_yield(mt, state, what);
+	}
+	model_tokens_reacquire(mt);
+}
+
+void
+model_may_block(const char *what)
+{
+	model_switch_point(MODEL_TS_BLOCKED, what);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Running calls on threads                                               */
+
+static void
+model_thread_main(void)
+{
+	struct model_thread *mt = model_w.running;
+	struct model_call *call = mt->call;
+
+	switch (call->kind) {
+	case MODEL_CALL_INT_P:
+		call->ret = ((int (*)(void *))call->fn)(call->a0);
+		break;
+	case MODEL_CALL_VOID_P:
+		((void (*)(void *))call->fn)(call->a0);
+		break;
+	case MODEL_CALL_VOID_PP:
+		((void (*)(void *, void *))call->fn)(call->a0, call->a1);
+		break;
+	default:
+		model_fault(MODEL_FAULT_MISUSE, "bad model_call kind %d",
+		    call->kind);
+	}
+	mt = model_w.running;
+	mt->state = MODEL_TS_DONE;
+	host_snprintf(mt->where, sizeof(mt->where), "returned");
+	host_fault_arm(0);
+	host_ctx_jump(host_ctx_self());
+}
+
+int
+model_spawn(struct thread *td, struct model_call *call)
+{
+	struct model_thread *mt = model_mt(td);
+
+	if (mt->state != MODEL_TS_IDLE && mt->state != MODEL_TS_DONE)
+		host_abort("model_spawn: thread already runs a call");
+	if (mt->ctx == NULL)
+		mt->ctx = host_ctx_new(MODEL_STACK);
+	host_ctx_prepare(mt->ctx, model_thread_main);
+	mt->call = call;
+	mt->depth = 0;
+	mt->state = MODEL_TS_READY;
+	host_snprintf(mt->where, sizeof(mt->where), "start");
+	model_w.interleave = 1;
+	return (0);
+}
+
+int
+model_thread_state(struct thread *td)
+{
+	return (model_mt(td)->state);
+}
+
+const char *
+model_thread_where(struct thread *td)
+{
+	return (model_mt(td)->where);
+}
+
+int
+model_runnable(struct thread *td)
+{
+	struct model_thread *mt = model_mt(td);
+
+	if (model_w.dead)
+		return (0);
+	switch (mt->state) {
+	case MODEL_TS_READY:
+	case MODEL_TS_PREEMPTED:
+		return (1);
+	case MODEL_TS_BLOCKED:
+	case MODEL_TS_TOKWAIT:
+	case MODEL_TS_LOCKWAIT:
+		return (model_wait_over(mt));
+	default:
+		return (0);
+	}
+}
+
+int
+model_resume(struct thread *td)
+{
+	struct model_thread *mt = model_mt(td);
+
+	if (model_w.running != NULL)
+		host_abort("model_resume: called from a model thread");
+	if (model_w.dead)
+		return (mt->state);
+	if (!model_runnable(td))
+		host_abort("model_resume: thread is not runnable");
+	globaldata = td->td_gd;
+	globaldata->gd_curthread = td;
+	model_w.running = mt;
+	mt->state = MODEL_TS_RUNNING;
+	host_fault_arm(1);
+	host_ctx_switch(host_ctx_self(), mt->ctx);
+	host_fault_arm(0);
+	model_w.running = NULL;
+	return (mt->state);
+}
+
+void
+model_collect(struct thread *td)
+{
+	struct model_thread *mt = model_mt(td);
+
+	if (mt->state == MODEL_TS_DONE && !model_w.dead) {
+		const char *name = mt->call && mt->call->name ?
+		    mt->call->name : "call";
+
+		if (mt->td.td_toks_stop != &mt->td.td_toks_base) {
+			char what[256];
+			size_t n = 0;
+			struct lwkt_tokref *ref;
+
+			what[0] = 0;
+			for (ref = &mt->td.td_toks_base;
+			     ref < mt->td.td_toks_stop && n < 200; ++ref)
+				n += (size_t)host_snprintf(what + n,
+				    sizeof(what) - n, " %s",
+				    model_nm(ref->tr_tok));
+			model_w.dead = 1;
+			model_w.fault_kind = MODEL_FAULT_MISUSE;
+			host_snprintf(model_w.fault, sizeof(model_w.fault),
+			    "step %ld: model misuse: %s returned on %s holding "
+			    "token(s):%s", model_w.step, name, mt->name, what);
+		} else if (mt->spinlocks != 0) {
+			model_w.dead = 1;
+			model_w.fault_kind = MODEL_FAULT_MISUSE;
+			host_snprintf(model_w.fault, sizeof(model_w.fault),
+			    "step %ld: model misuse: %s returned on %s holding "
+			    "%d spinlock(s)", model_w.step, name, mt->name,
+			    mt->spinlocks);
+		}
+	}
+	if (mt->state == MODEL_TS_DONE)
+		mt->state = MODEL_TS_IDLE;
+	mt->call = NULL;
+}
+
+void
+model_report_deadlock(void)
+{
+	struct model_thread *mt;
+	char msg[1536];
+	size_t n = 0;
+
+	msg[0] = 0;
+	for (mt = model_w.threads; mt != NULL; mt = mt->next) {
+		if (mt->state < MODEL_TS_READY || mt->state > MODEL_TS_LOCKWAIT)
+			continue;
+		n += (size_t)host_snprintf(msg + n, sizeof(msg) - n,
+		    "%s%s %s at %s", n ? "; " : "", mt->name,
+		    mt->state == MODEL_TS_PREEMPTED ? "preempted" : "waits",
+		    mt->where);
+		if (n >= sizeof(msg))
+			break;
+	}
+	if (!model_w.dead) {
+		model_w.dead = 1;
+		model_w.fault_kind = MODEL_FAULT_DEADLOCK;
+		host_snprintf(model_w.fault, sizeof(model_w.fault),
+		    "step %ld: deadlock: no thread can run: %s", model_w.step,
+		    msg);
+	}
+}
+
+int
+model_run(struct thread *td, struct model_call *call)
+{
+	int state;
+
+	if (model_w.dead)
+		return (MODEL_TS_DEAD);
+	model_spawn(td, call);
+	model_w.interleave = 0;
+	for (;;) {
+		state = model_thread_state(td);
+		if (state == MODEL_TS_DONE || state == MODEL_TS_DEAD)
+			break;
+		if (!model_runnable(td)) {
+			model_report_deadlock();
+			break;
+		}
+		model_resume(td);
+	}
+	state = model_thread_state(td);
+	model_collect(td);
+	if (state == MODEL_TS_DONE && model_w.dead)
+		state = MODEL_TS_DEAD;
+	return (state == MODEL_TS_DONE ? MODEL_TS_DONE : MODEL_TS_DEAD);
+}
