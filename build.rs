@@ -1,0 +1,337 @@
+//! Build script of the vmspace port.
+//!
+//! 1. Runs bindgen over `ffi/bindings.h` (the headers `vm_vmspace.c`
+//!    includes) into `$OUT_DIR/bindings.rs`, which `ffi/bindings.rs`
+//!    `include!`s.  Only what the port uses is allowlisted.
+//! 2. Compiles the C shim `module/vm_vmspace_shim.c` with the same headers
+//!    and flags, into a static library bundled with the crate.
+//!
+//! Which headers and flags:
+//! - feature `userland`: the model headers `tests/kern/include`, host
+//!   target (the rlib the test harness links).
+//! - otherwise `KERNEL_CFLAGS` set (a DragonFly kernel build, see `kmod.mk`):
+//!   exactly those flags, compiler `KERNEL_CC`; relative paths in them are
+//!   taken from `KERNEL_OBJDIR`, the kernel build directory.
+//! - otherwise `SYSDIR` set: that DragonFly `sys/` tree with the kernel's C
+//!   flags and a scratch copy of a kernel build directory's include layout
+//!   under `$OUT_DIR/kinc`.
+//! - otherwise: the model headers with the kernel's C flags.
+//!
+//! KKASSERTs (cfg `invariants`) are compiled in with feature `invariants`,
+//! or when the kernel build's opt_global.h defines INVARIANTS, as in C.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// DragonFly's x86_64 (pc64) kernel C flags other than include paths
+/// (sys/conf/kern.pre.mk, sys/platform/pc64/conf/kern.mk).  `-fno-pie`:
+/// DragonFly's compiler does not default to PIE, Debian's does.  `-g`: the
+/// kernel is built with `makeoptions DEBUG=-g` for kgdb, like the Rust side.
+const KERNEL_CFLAGS: &[&str] = &[
+    "-O", "-g", "-fno-pie", "-D_KERNEL", "-DHAVE_KERNEL_OPTION_HEADERS",
+    "-fno-stack-protector", "-mcmodel=kernel", "-mno-red-zone", "-mfpmath=387",
+    "-mno-mmx", "-mno-3dnow", "-mno-sse", "-mno-sse2", "-mno-sse3", "-mno-ssse3",
+    "-mno-sse4.1", "-mno-sse4.2", "-mno-sse4", "-mno-sse4a", "-mno-abm",
+    "-mno-aes", "-mno-avx", "-mno-pclmul", "-mno-popcnt", "-mno-avx2",
+    "-mno-fsgsbase", "-mno-rdrnd", "-mno-f16c", "-mno-fma", "-mno-fma4",
+    "-mno-bmi", "-mno-bmi2", "-mno-xop", "-mno-lwp", "-mno-lzcnt", "-mno-tbm",
+    "-msoft-float", "-fno-asynchronous-unwind-tables",
+    "-fno-omit-frame-pointer", "-ffreestanding", "-fno-common",
+];
+
+/// How to reach the kernel headers: the C compiler and its flags (for the
+/// shim), and the subset of them clang needs to parse the headers (bindgen).
+struct Headers {
+    cc: Option<String>,
+    cflags: Vec<String>,
+    clang: Vec<String>,
+}
+
+fn main() {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    for var in ["SYSDIR", "KERNEL_CFLAGS", "KERNEL_CC", "KERNEL_OBJDIR"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    for file in ["ffi/bindings.h", "ffi/helpers.h", "module/vm_vmspace_shim.c"] {
+        println!("cargo:rerun-if-changed={file}");
+    }
+
+    let headers = if env::var_os("CARGO_FEATURE_USERLAND").is_some() {
+        userland(&root)
+    } else if let Some(flags) = nonempty_env("KERNEL_CFLAGS") {
+        let objdir = PathBuf::from(nonempty_env("KERNEL_OBJDIR").unwrap_or_else(|| ".".into()));
+        let cflags = absolute_paths(flags.split_whitespace().map(String::from), &objdir);
+        Headers {
+            cc: nonempty_env("KERNEL_CC"),
+            clang: preprocessor_flags(&cflags),
+            cflags,
+        }
+    } else if let Some(sysdir) = nonempty_env("SYSDIR") {
+        dragonfly_tree(Path::new(&sysdir), &out)
+    } else {
+        model_kernel(&root)
+    };
+
+    println!("cargo::rustc-check-cfg=cfg(invariants)");
+    if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() || defines_invariants(&headers.cflags) {
+        println!("cargo::rustc-cfg=invariants");
+    }
+
+    bindings(&root, &out, &headers);
+    shim(&root, &headers);
+}
+
+/// Whether the flags define INVARIANTS, directly or in a forced include
+/// (a kernel build's opt_global.h, from `options INVARIANTS`).
+fn defines_invariants(cflags: &[String]) -> bool {
+    let mut it = cflags.iter();
+    while let Some(f) = it.next() {
+        if f == "-DINVARIANTS" || f.starts_with("-DINVARIANTS=") {
+            return true;
+        }
+        if f == "-include" {
+            if let Some(text) = it.next().and_then(|h| fs::read_to_string(h).ok()) {
+                if text.lines().any(|l| l.split_whitespace().take(2).eq(["#define", "INVARIANTS"])) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The kernel build's flags with relative paths (-I, -isystem, -include)
+/// made absolute from the kernel build directory: cargo runs the compiler
+/// and clang from elsewhere.
+fn absolute_paths(flags: impl Iterator<Item = String>, objdir: &Path) -> Vec<String> {
+    let abs = |p: &str| {
+        if Path::new(p).is_absolute() {
+            p.to_string()
+        } else {
+            objdir.join(p).display().to_string()
+        }
+    };
+    let mut out = Vec::new();
+    let mut path_next = false;
+    for f in flags {
+        if path_next {
+            out.push(abs(&f));
+            path_next = false;
+        } else if f == "-include" || f == "-I" || f == "-isystem" {
+            out.push(f);
+            path_next = true;
+        } else if let Some(p) = f.strip_prefix("-I") {
+            out.push(format!("-I{}", abs(p)));
+        } else if let Some(p) = f.strip_prefix("-isystem") {
+            out.push(format!("-isystem{}", abs(p)));
+        } else {
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn nonempty_env(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn model_include(root: &Path) -> String {
+    let inc = root.join("tests/kern/include");
+    println!("cargo:rerun-if-changed={}", inc.display());
+    format!("-I{}", inc.display())
+}
+
+/// The model headers on the host, as the test harness compiles the C
+/// original.
+fn userland(root: &Path) -> Headers {
+    let mut flags = vec![model_include(root), "-D_KERNEL".into()];
+    flags.extend(invariants_flag());
+    Headers { cc: None, cflags: flags.clone(), clang: flags }
+}
+
+/// The model headers with the kernel's flags: the kernel object CI can build
+/// without a DragonFly tree.  The model headers use only the compiler's own
+/// headers (<stddef.h>, <stdint.h>), so only those stay on the search path.
+fn model_kernel(root: &Path) -> Headers {
+    let mut cflags: Vec<String> = vec!["-nostdinc".into(), model_include(root)];
+    cflags.push(format!("-isystem{}", compiler_include_dir()));
+    cflags.extend(KERNEL_CFLAGS.iter().map(|f| f.to_string()));
+    cflags.extend(invariants_flag());
+    let mut clang = vec!["-nostdlibinc".into(), model_include(root), "-D_KERNEL".into()];
+    clang.push("-ffreestanding".into());
+    clang.extend(invariants_flag());
+    Headers { cc: None, cflags, clang }
+}
+
+/// `-DINVARIANTS` with feature `invariants`: the model headers' KKASSERT.
+fn invariants_flag() -> Option<String> {
+    env::var_os("CARGO_FEATURE_INVARIANTS").map(|_| "-DINVARIANTS".into())
+}
+
+fn compiler_include_dir() -> String {
+    let cc = nonempty_env("KERNEL_CC").unwrap_or_else(|| "cc".into());
+    let out = std::process::Command::new(&cc)
+        .arg("-print-file-name=include")
+        .output()
+        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A DragonFly `sys/` tree, with the include layout of a kernel build
+/// directory rebuilt under `$OUT_DIR/kinc`: `machine`, `cpu` and
+/// `machine_base` links, `include/machine/X.h` forwarding to `<cpu/X.h>` for
+/// each cpu header the platform lacks, and an empty `opt_global.h`.
+fn dragonfly_tree(sysdir: &Path, out: &Path) -> Headers {
+    let s = fs::canonicalize(sysdir)
+        .unwrap_or_else(|e| panic!("SYSDIR={}: {e}", sysdir.display()));
+    assert!(
+        s.join("sys/vkernel.h").is_file(),
+        "SYSDIR={} is not a DragonFly sys/ directory",
+        s.display()
+    );
+    println!("cargo:rerun-if-changed={}", s.join("sys").display());
+    let kinc = out.join("kinc");
+    let _ = fs::remove_dir_all(&kinc);
+    fs::create_dir_all(kinc.join("include/machine")).unwrap();
+    let platform = s.join("platform/pc64/include");
+    let cpu = s.join("cpu/x86_64/include");
+    symlink(&platform, &kinc.join("machine"));
+    symlink(&cpu, &kinc.join("cpu"));
+    symlink(&s.join("platform/pc64"), &kinc.join("machine_base"));
+    for entry in fs::read_dir(&cpu).unwrap() {
+        let name = entry.unwrap().file_name();
+        let name = name.to_str().unwrap();
+        if name.ends_with(".h") && !platform.join(name).exists() {
+            fs::write(
+                kinc.join("include/machine").join(name),
+                format!("#include <cpu/{name}>\n"),
+            )
+            .unwrap();
+        }
+    }
+    // As config(8) writes it: `options INVARIANTS` is feature `invariants`.
+    let opt_global = kinc.join("opt_global.h");
+    let options = if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() {
+        "#define INVARIANTS 1\n"
+    } else {
+        ""
+    };
+    fs::write(&opt_global, options).unwrap();
+
+    let mut cflags: Vec<String> = vec![
+        "-nostdinc".into(),
+        format!("-I{}", kinc.display()),
+        format!("-I{}", kinc.join("include").display()),
+        format!("-I{}", s.display()),
+        format!("-I{}", s.join("../include").display()),
+        "-include".into(),
+        opt_global.display().to_string(),
+    ];
+    cflags.extend(KERNEL_CFLAGS.iter().map(|f| f.to_string()));
+    let clang = preprocessor_flags(&cflags);
+    Headers { cc: None, cflags, clang }
+}
+
+fn symlink(target: &Path, link: &Path) {
+    std::os::unix::fs::symlink(target, link)
+        .unwrap_or_else(|e| panic!("symlink {}: {e}", link.display()));
+}
+
+/// The flags that change what the headers say: include paths, macros,
+/// forced includes, `-nostdinc`.  Code-generation flags are the compiler's
+/// business, and clang rejects some of gcc's.
+fn preprocessor_flags(cflags: &[String]) -> Vec<String> {
+    let mut keep = Vec::new();
+    let mut it = cflags.iter();
+    while let Some(f) = it.next() {
+        if f == "-include" || f == "-isystem" || f == "-I" || f == "-D" {
+            keep.push(f.clone());
+            keep.extend(it.next().cloned());
+        } else if ["-I", "-D", "-U", "-isystem"].iter().any(|p| f.starts_with(p))
+            || f == "-nostdinc"
+            || f == "-ffreestanding"
+        {
+            keep.push(f.clone());
+        }
+    }
+    keep
+}
+
+fn bindings(root: &Path, out: &Path, headers: &Headers) {
+    let target = env::var("TARGET").unwrap();
+    let mut clang = headers.clang.clone();
+    clang.push(format!("-I{}", root.join("ffi").display()));
+    // Parse the headers as DragonFly's own compiler does (x86_64, LP64,
+    // ELF: sys/linker_set.h insists on __ELF__, which clang's bare-metal
+    // target lacks); Rust's x86_64-unknown-none has the same C ABI.
+    if target == "x86_64-unknown-none" {
+        clang.push("--target=x86_64-unknown-dragonfly".into());
+    }
+    let b = bindgen::Builder::default()
+        .header(root.join("ffi/bindings.h").display().to_string())
+        .clang_args(&clang)
+        .use_core()
+        .ctypes_prefix("core::ffi")
+        .layout_tests(false)
+        .derive_debug(false)
+        .derive_default(false)
+        .generate_comments(false)
+        .enable_function_attribute_detection()
+        .default_macro_constant_type(bindgen::MacroTypeVariation::Signed)
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        // Structures the port reads or writes.
+        .allowlist_type(
+            "vmspace_(create|destroy|ctl|mmap|munmap|mcontrol|pread|pwrite)_args",
+        )
+        .allowlist_type("(proc|lwp|thread|globaldata|vmspace|vkernel_proc|vkernel_lwp)")
+        .allowlist_type("(vmspace_entry|vmspace_rb_tree|lwp_rb_tree|trapframe|vextframe|savetls)")
+        // Kernel functions it calls.
+        .allowlist_function("(kmalloc|kfree|kprintf|panic|bcopy|copyin|copyout)")
+        .allowlist_function("lwkt_(gettoken|reltoken|token_init)")
+        .allowlist_function("(vmspace_alloc|vmspace_rel|kern_mmap)")
+        .allowlist_function("pmap_(pinit2|remove_pages|setlwpvm)")
+        .allowlist_function("vm_map_(remove|check_protection|madvise)")
+        .allowlist_function("cpu_(sanitize_frame|sanitize_tls|vkernel_trap)")
+        .allowlist_function("(set_user_TLS|set_vkernel_fp|vmm_vm_set_guest_cr3)")
+        .allowlist_function("lwp_rb_tree_RB_(MINMAX|NEXT)")
+        .allowlist_function("vmspace_rb_tree_RB_(INSERT|REMOVE|FIND|SCAN)")
+        .allowlist_function("vmspace_shim_.*")
+        // Kernel data and constants.
+        .allowlist_var("(vkernel_enable|vmspace_token|M_VKERNEL|globaldata)")
+        .allowlist_var("E(OPNOTSUPP|INVAL|NOENT|BUSY|EXIST|JUSTRETURN)")
+        .allowlist_var("(VMSPACE_CTL_RUN|M_WAITOK|M_ZERO|FALSE|RB_NEGINF)")
+        .allowlist_var("rs_.*")
+        .generate()
+        .expect("bindgen failed on ffi/bindings.h");
+    b.write_to_file(out.join("bindings.rs")).unwrap();
+}
+
+fn shim(root: &Path, headers: &Headers) {
+    let mut build = cc::Build::new();
+    build
+        .file(root.join("module/vm_vmspace_shim.c"))
+        .include(root.join("ffi"))
+        // The kernel's own warning set for new code (sys/conf/kern.pre.mk
+        // CWARNFLAGS), not cc's -Wextra, which its headers do not pass.
+        .warnings(false)
+        .flag("-Wall")
+        .flag("-Wstrict-prototypes")
+        .flag("-Wmissing-prototypes");
+    if env::var_os("CARGO_FEATURE_USERLAND").is_none() {
+        // Kernel object: exactly the kernel's flags, nothing of cc's own
+        // (no -fPIC, no -ffunction-sections).
+        build.no_default_flags(true).compiler(
+            headers
+                .cc
+                .clone()
+                .unwrap_or_else(|| nonempty_env("KERNEL_CC").unwrap_or_else(|| "cc".into())),
+        );
+        build.archiver("ar").inherit_rustflags(false);
+    }
+    for f in &headers.cflags {
+        build.flag(f);
+    }
+    build.compile("vmspace_shim");
+}

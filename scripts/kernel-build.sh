@@ -1,0 +1,65 @@
+#!/bin/sh
+# Builds the drop-in kernel object: one relocatable object, linked into a
+# DragonFly kernel in place of vm_vmspace.o, exporting the same symbols.
+#
+#   kernel-build.sh OUTPUT.o
+#
+# 1. cargo builds the port for x86_64-unknown-none as a staticlib: core from
+#    source (-Zbuild-std), the kernel code model, no red zone, frame
+#    pointers; build.rs compiles the C shim (module/) with the kernel's flags.
+#    Frame pointers in every function but leaves, as gcc builds the kernel
+#    (-fno-omit-frame-pointer leaves leaf functions without one).
+# 2. ld -r --gc-sections keeps of the Rust part only what the entry points
+#    reach (nothing of core or compiler_builtins unless called).  The shim is
+#    linked whole: its linker-set records (MALLOC_DEFINE's SYSINIT) are
+#    referenced by nothing and would be collected.
+# 3. objcopy makes every symbol but the exports local.
+#
+# Environment: SYSDIR (a DragonFly sys/ tree; else the model headers),
+# KERNEL_CFLAGS, KERNEL_CC, KERNEL_OBJDIR (from a kernel build, kmod.mk),
+# INVARIANTS=1 (KKASSERTs), CARGO, RUSTC, CARGO_TARGET_DIR.
+set -eu
+
+out=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+exports=$top/module/vm_vmspace.exports
+target_dir=${CARGO_TARGET_DIR:-$top/target/kernel}
+features=
+[ -n "${INVARIANTS:-}" ] && features="--features invariants"
+
+# shellcheck disable=SC2086
+RUSTC=${RUSTC:-/usr/bin/rustc} RUSTC_BOOTSTRAP=1 \
+RUSTFLAGS="-C relocation-model=static -C code-model=kernel -C no-redzone -Z unstable-options -C force-frame-pointers=non-leaf" \
+    "${CARGO:-/usr/bin/cargo}" rustc --quiet --manifest-path "$top/Cargo.toml" \
+    -p vmspace --lib --crate-type staticlib --release $features \
+    -Zbuild-std=core --target x86_64-unknown-none --target-dir "$target_dir"
+lib=$target_dir/x86_64-unknown-none/release/libvmspace.a
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$lib" "$work/lib.a"
+shim=$(ar t "$work/lib.a" | grep 'vm_vmspace_shim\.o$')
+(cd "$work" && ar x lib.a "$shim" && ar d lib.a "$shim" && mv "$shim" shim.o)
+
+roots=$(sed 's/^/-u /' "$exports")
+# shellcheck disable=SC2086
+ld -r --gc-sections $roots -o "$work/gc.o" "$work/lib.a"
+# ld leaves the undefined symbols of collected code as local undefined
+# symbols that nothing uses (objcopy refuses to strip a symbol a relocation
+# names): they go too.
+strip=$(readelf -sW "$work/gc.o" | awk '$5 == "LOCAL" && $7 == "UND" && $8 != "" { printf " --strip-symbol=%s", $8 }')
+# shellcheck disable=SC2086
+objcopy $strip "$work/gc.o" "$work/rust.o"
+ld -r -o "$work/all.o" "$work/shim.o" "$work/rust.o"
+objcopy --keep-global-symbols="$exports" "$work/all.o" "$out"
+
+if [ -n "${KERNEL_CFLAGS:-}" ]; then
+    headers="the kernel build's flags (KERNEL_CFLAGS)"
+elif [ -n "${SYSDIR:-}" ]; then
+    headers="SYSDIR=$SYSDIR"
+else
+    headers="the model headers (tests/kern/include): no SYSDIR"
+fi
+[ -n "${INVARIANTS:-}" ] && headers="$headers, INVARIANTS"
+echo "$headers" > "$out.headers"
+echo "kernel: $out built against $headers"

@@ -1,0 +1,2 @@
+//! The `sys/vm` files ported to Rust.
+pub mod vm_vmspace;
