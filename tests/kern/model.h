@@ -154,8 +154,8 @@ struct model_call {
 
 /*
  * Runs call on td's coroutine to completion (switch points continue the
- * same thread).  Returns MODEL_TS_DONE or MODEL_TS_DEAD; on DONE, a thread
- * still holding tokens or spinlocks is reported as misuse (world dead).
+ * same thread).  Returns MODEL_TS_DONE or MODEL_TS_DEAD (a fault, or a
+ * wait nothing can end: a deadlock).  Then call model_collect(td).
  */
 int	model_run(struct thread *td, struct model_call *call);
 
@@ -179,10 +179,48 @@ int	model_thread_state(struct thread *td);
 const char *model_thread_where(struct thread *td);
 /* Ends the world with a deadlock fault listing the waiting threads. */
 void	model_report_deadlock(void);
-/* Finishes a multi-thread run: misuse checks on DONE threads, detach. */
+/*
+ * Detaches the finished call from td (after model_run or a multi-thread
+ * run).  A call that returned holding tokens or spinlocks is model misuse:
+ * the world ends.
+ */
 void	model_collect(struct thread *td);
 /* Interleave at switch points (1) or continue inline (0). */
 void	model_set_interleave(int on);
+
+/*
+ * The kernel's call sites of the vkernel hooks, with DragonFly's guards, to
+ * run as a model call (fn = model_path_run, a0 = a struct model_path *).
+ * model_path_run returns 1 if the guard let the hook be called.
+ *  FORK	kern_fork.c:	if (p1->p_vkernel) vkernel_inherit(p1, p2)
+ *  EXIT	kern_exit.c:	if (p->p_vkernel) { vkernel_lwp_exit(lp);
+ *					vkernel_exit(p); }	(a0 = lp)
+ *  EXEC	kern_exec.c:	if (p->p_vkernel) vkernel_exit(p)
+ *  LWP_EXIT	kern_exit.c:	if (lp->lwp_vkernel) vkernel_lwp_exit(lp)
+ *  TRAP	trap.c:		if (lp->lwp_vkernel && lp->lwp_vkernel->ve)
+ *					vkernel_trap(lp, frame)
+ */
+struct model_hooks {
+	void	(*inherit)(struct proc *, struct proc *);
+	void	(*exit)(struct proc *);
+	void	(*lwp_exit)(struct lwp *);
+	void	(*trap)(struct lwp *, struct trapframe *);
+};
+
+#define MODEL_PATH_FORK		1	/* p1 = a0, p2 = a1 */
+#define MODEL_PATH_EXIT		2	/* lp = a0 */
+#define MODEL_PATH_EXEC		3	/* p = a0 */
+#define MODEL_PATH_LWP_EXIT	4	/* lp = a0 */
+#define MODEL_PATH_TRAP		5	/* lp = a0, frame = a1 */
+
+struct model_path {
+	int	which;			/* MODEL_PATH_* */
+	const struct model_hooks *hooks;
+	void	*a0;
+	void	*a1;
+};
+
+int	model_path_run(void *path);
 
 /*
  * The single blocking point: every model function that can block in

@@ -1047,3 +1047,53 @@ model_free(void *p)
 {
 	host_free(p);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The kernel's call sites of the vkernel hooks                           */
+
+int
+model_path_run(void *arg)
+{
+	struct model_path *path = arg;
+	const struct model_hooks *h = path->hooks;
+	struct proc *p;
+	struct lwp *lp;
+
+	switch (path->which) {
+	case MODEL_PATH_FORK:
+		p = path->a0;
+		if (p->p_vkernel == NULL)
+			return (0);
+		h->inherit(p, path->a1);
+		return (1);
+	case MODEL_PATH_EXIT:
+		lp = path->a0;
+		p = lp->lwp_proc;
+		if (p->p_vkernel == NULL)
+			return (0);
+		h->lwp_exit(lp);
+		h->exit(p);
+		return (1);
+	case MODEL_PATH_EXEC:
+		p = path->a0;
+		if (p->p_vkernel == NULL)
+			return (0);
+		h->exit(p);
+		return (1);
+	case MODEL_PATH_LWP_EXIT:
+		lp = path->a0;
+		if (lp->lwp_vkernel == NULL)
+			return (0);
+		h->lwp_exit(lp);
+		return (1);
+	case MODEL_PATH_TRAP:
+		lp = path->a0;
+		if (lp->lwp_vkernel == NULL || lp->lwp_vkernel->ve == NULL)
+			return (0);
+		h->trap(lp, path->a1);
+		return (1);
+	default:
+		model_fault(MODEL_FAULT_MISUSE, "model_path_run: bad path %d",
+		    path->which);
+	}
+}

@@ -544,16 +544,11 @@ model_run(struct thread *td, struct model_call *call)
 	for (;;) {
 		state = model_thread_state(td);
 		if (state == MODEL_TS_DONE || state == MODEL_TS_DEAD)
-			break;
+			return (state);
 		if (!model_runnable(td)) {
 			model_report_deadlock();
-			break;
+			return (MODEL_TS_DEAD);
 		}
 		model_resume(td);
 	}
-	state = model_thread_state(td);
-	model_collect(td);
-	if (state == MODEL_TS_DONE && model_w.dead)
-		state = MODEL_TS_DEAD;
-	return (state == MODEL_TS_DONE ? MODEL_TS_DONE : MODEL_TS_DEAD);
 }

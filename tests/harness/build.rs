@@ -1,0 +1,188 @@
+//! Build script of the test harness.
+//!
+//! 1. Compiles the kernel model (`tests/kern/*.c`) against the model headers,
+//!    and `tests/kern/model_host.c` (the model's only libc user) without them.
+//! 2. Compiles the C original (`$REFERENCE`, default
+//!    `../shared/reference/vm_vmspace.c` beside the repository) unmodified,
+//!    model include path first, `-D_KERNEL -DINVARIANTS` (KKASSERTs on, as in
+//!    DragonFly's GENERIC kernel), then renames its global symbols with
+//!    `objcopy --redefine-sym` to `c_<name>` so that the Rust port, which
+//!    exports the DragonFly names, can be linked into the same binary.
+//! 3. Archives all of it as `libvmspace_model.a`, linked whole (the port's
+//!    shim, linked after it, needs the model's symbols).
+//! 4. Runs bindgen over `tests/kern/model.h` (the model API and the kernel
+//!    structures) into `$OUT_DIR/model_bindings.rs`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The C original's global symbols (its exports), renamed to `c_<name>`.
+const RENAMED: &[&str] = &[
+    "sys_vmspace_create",
+    "sys_vmspace_destroy",
+    "sys_vmspace_ctl",
+    "sys_vmspace_mmap",
+    "sys_vmspace_munmap",
+    "sys_vmspace_mcontrol",
+    "sys_vmspace_pread",
+    "sys_vmspace_pwrite",
+    "vkernel_inherit",
+    "vkernel_exit",
+    "vkernel_lwp_exit",
+    "vkernel_trap",
+    "vmspace_rb_tree_RB_FIND",
+    "vmspace_rb_tree_RB_INSERT",
+    "vmspace_rb_tree_RB_INSERT_COLOR",
+    "vmspace_rb_tree_RB_MINMAX",
+    "vmspace_rb_tree_RB_NEXT",
+    "vmspace_rb_tree_RB_PREV",
+    "vmspace_rb_tree_RB_REMOVE",
+    "vmspace_rb_tree_RB_REMOVE_COLOR",
+    "vmspace_rb_tree_RB_SCAN",
+];
+
+const MODEL_FILES: &[&str] = &[
+    "model_core.c",
+    "model_sched.c",
+    "model_kmem.c",
+    "model_vm.c",
+    "model_machdep.c",
+    "model_layout.c",
+];
+
+/// Warnings of DragonFly's kernel build (sys/conf/bsd.kern.mk) that apply.
+const KERNEL_WARNINGS: &[&str] = &[
+    "-Wall",
+    "-Wredundant-decls",
+    "-Wnested-externs",
+    "-Wstrict-prototypes",
+    "-Wmissing-prototypes",
+    "-Wpointer-arith",
+    "-Wcast-qual",
+    "-Wno-pointer-sign",
+    "-Winit-self",
+    "-Wno-unused-but-set-variable",
+];
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.join("../..");
+    let kern = root.join("tests/kern");
+    let include = kern.join("include");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+
+    let reference = match env::var("REFERENCE") {
+        Ok(r) if !r.is_empty() => PathBuf::from(r),
+        _ => root.join("../shared/reference/vm_vmspace.c"),
+    };
+    if !reference.exists() {
+        panic!(
+            "the C original is not at {}: set REFERENCE to vm_vmspace.c",
+            reference.display()
+        );
+    }
+    println!("cargo:rerun-if-env-changed=REFERENCE");
+    println!("cargo:rerun-if-changed={}", reference.display());
+    println!("cargo:rerun-if-changed={}", kern.display());
+    for entry in walk(&kern) {
+        println!("cargo:rerun-if-changed={}", entry.display());
+    }
+
+    // The C original, unmodified, by path.
+    let c_objs = kernel_build(&include)
+        .flags(KERNEL_WARNINGS)
+        .file(&reference)
+        .compile_intermediates();
+    let mut renamed = Vec::new();
+    for (i, obj) in c_objs.iter().enumerate() {
+        let dst = out.join(format!("vm_vmspace_c{i}.o"));
+        let mut objcopy = Command::new(env::var("OBJCOPY").unwrap_or("objcopy".into()));
+        for sym in RENAMED {
+            objcopy.arg(format!("--redefine-sym={sym}=c_{sym}"));
+        }
+        let status = objcopy.arg(obj).arg(&dst).status().expect("running objcopy");
+        assert!(status.success(), "objcopy failed on {}", obj.display());
+        renamed.push(dst);
+    }
+
+    // The host interface, against libc and without the model headers.
+    let host_objs = cc::Build::new()
+        .file(kern.join("model_host.c"))
+        .flag("-Wall")
+        .compile_intermediates();
+
+    // The model, as kernel code against the model headers.
+    let mut model = kernel_build(&include);
+    model
+        .include(&kern)
+        .flag("-Wall")
+        .flag("-Wno-unused-parameter")
+        .cargo_metadata(false);
+    for f in MODEL_FILES {
+        model.file(kern.join(f));
+    }
+    model.objects(&renamed).objects(&host_objs).compile("vmspace_model");
+    println!("cargo:rustc-link-search=native={}", out.display());
+    println!("cargo:rustc-link-lib=static:+whole-archive=vmspace_model");
+
+    bindings(&kern, &include, &out);
+}
+
+/// A C build for kernel code against the model headers (model path first).
+fn kernel_build(include: &Path) -> cc::Build {
+    let mut b = cc::Build::new();
+    b.include(include)
+        .define("_KERNEL", None)
+        .define("INVARIANTS", None)
+        .flag("-std=gnu99")
+        .flag("-ffreestanding")
+        .flag("-fno-common")
+        .warnings(false);
+    b
+}
+
+fn bindings(kern: &Path, include: &Path, out: &Path) {
+    let b = bindgen::Builder::default()
+        .header(kern.join("model.h").to_string_lossy())
+        .clang_arg(format!("-I{}", include.display()))
+        .clang_arg(format!("-I{}", kern.display()))
+        .clang_arg("-D_KERNEL")
+        .clang_arg("-DINVARIANTS")
+        .allowlist_function("model_.*")
+        .allowlist_type("vmspace_.*_args")
+        .allowlist_type("vkernel_(proc|lwp)")
+        .allowlist_type("vmspace_entry")
+        .allowlist_type("(trapframe|vextframe|savetls|sysmsg|proc|lwp|thread|vmspace|malloc_type)")
+        .allowlist_type("model_.*")
+        // Its fields `type` and `type_` collide once bindgen escapes the
+        // keyword: declared by hand in src/ffi.rs, checked by the layout test.
+        .blocklist_type("vmspace_create_args")
+        .allowlist_var("vkernel_enable")
+        .allowlist_var("(MODEL|E|MAP|PROT|MADV|PSL|M|VMSPACE|PAGE|GSEL|GUCODE|GUDATA|SEL|PGEX)_.*")
+        .allowlist_var("E[A-Z]+")
+        .derive_default(true)
+        .derive_debug(true)
+        .derive_partialeq(true)
+        .layout_tests(false)
+        .use_core()
+        .generate()
+        .expect("bindgen over tests/kern/model.h");
+    b.write_to_file(out.join("model_bindings.rs"))
+        .expect("writing model_bindings.rs");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                v.extend(walk(&p));
+            } else {
+                v.push(p);
+            }
+        }
+    }
+    v
+}

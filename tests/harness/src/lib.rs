@@ -1,0 +1,34 @@
+//! vmspace-rs test harness: the userland model of the DragonFly kernel
+//! (`tests/kern`), the C original (`../shared/reference/vm_vmspace.c`,
+//! symbols renamed `c_*`) and, with feature `port`, the Rust port, linked in
+//! one process.
+//!
+//! - [`World`]: one booted model kernel (processes, LWPs, user memory, fault
+//!   injection, switches), with its trace and state dump.
+//! - [`Impl`]: the implementation a step calls (`Impl::C`, `Impl::Rust`).
+//! - [`Step`] / [`StepOutcome`]: [`World::run_step`] runs any system call,
+//!   kernel path (fork, exit, exec, LWP exit, trap) or world change and
+//!   reports the return value, sysmsg result, trace records, state dump and
+//!   fault (panic, model misuse, deadlock).
+//! - [`World::run_concurrent`]: several calls interleaved at the model's
+//!   switch points under a chooser (the base of schedule exploration).
+//!
+//! See `tests/kern/README.md` for the model and the trace/dump formats.
+
+pub mod ffi;
+pub mod impls;
+pub mod step;
+pub mod world;
+
+pub use impls::{Entries, Impl};
+pub use step::*;
+pub use world::{World, EJUSTRETURN};
+
+/// The default chooser: keep running the current thread while it can run,
+/// otherwise the lowest-numbered runnable one.
+pub fn run_same_first(d: &Decision) -> usize {
+    match d.current {
+        Some(c) if d.runnable.contains(&c) => c,
+        _ => d.runnable[0],
+    }
+}
