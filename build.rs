@@ -152,14 +152,17 @@ fn userland(root: &Path) -> Headers {
 }
 
 /// The model headers with the kernel's flags: the kernel object CI can build
-/// without a DragonFly tree.  The model headers use only the compiler's own
-/// headers (<stddef.h>, <stdint.h>), so only those stay on the search path.
+/// without a DragonFly tree.  The model headers use the compiler's own
+/// headers (<stddef.h>, <stdint.h>) and, for RB_GENERATE's code, libbsd's
+/// <bsd/sys/tree.h>, searched after everything else as tests/kern says.
 fn model_kernel(root: &Path) -> Headers {
     let mut cflags: Vec<String> = vec!["-nostdinc".into(), model_include(root)];
     cflags.push(format!("-isystem{}", compiler_include_dir()));
+    cflags.push("-idirafter/usr/include".into());
     cflags.extend(KERNEL_CFLAGS.iter().map(|f| f.to_string()));
     cflags.extend(invariants_flag());
     let mut clang = vec!["-nostdlibinc".into(), model_include(root), "-D_KERNEL".into()];
+    clang.push("-idirafter/usr/include".into());
     clang.push("-ffreestanding".into());
     clang.extend(invariants_flag());
     Headers { cc: None, cflags, clang }
@@ -249,7 +252,7 @@ fn preprocessor_flags(cflags: &[String]) -> Vec<String> {
         if f == "-include" || f == "-isystem" || f == "-I" || f == "-D" {
             keep.push(f.clone());
             keep.extend(it.next().cloned());
-        } else if ["-I", "-D", "-U", "-isystem"].iter().any(|p| f.starts_with(p))
+        } else if ["-I", "-D", "-U", "-isystem", "-idirafter"].iter().any(|p| f.starts_with(p))
             || f == "-nostdinc"
             || f == "-ffreestanding"
         {

@@ -135,12 +135,14 @@ macro_rules! kkassert_some {
     };
 }
 
-/// A string literal as a `&'static CStr`.
+/// A string literal as a `&'static CStr`, made at compile time.
 macro_rules! cstr {
     ($s:expr) => {
-        match core::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
-            Ok(s) => s,
-            Err(_) => panic!("NUL inside a C string literal"),
+        const {
+            match core::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
+                Ok(s) => s,
+                Err(_) => panic!("NUL inside a C string literal"),
+            }
         }
     };
 }
@@ -457,9 +459,11 @@ impl<'a> Proc<'a> {
         get!(self, p_pid)
     }
 
-    /// `p->p_vmspace`.
-    pub fn p_vmspace(self) -> *mut b::vmspace {
-        get!(self, p_vmspace)
+    /// `p->p_vmspace`, the process's own VM space.
+    pub fn p_vmspace(self) -> Vmspace<'a> {
+        let vm = get!(self, p_vmspace);
+        // SAFETY: a live process always has its vmspace.
+        unsafe { Vmspace::from_raw_nonnull(vm) }
     }
 
     /// `RB_FOREACH(lp, lwp_rb_tree, &p->p_lwp_tree) f(lp)`: the next lwp is
@@ -877,10 +881,9 @@ pub fn pmap_remove_pages(vm: Vmspace<'_>, start: b::vm_offset_t, end: b::vm_offs
 }
 
 /// pmap_setlwpvm(lp, vm): switches the lwp to vm.
-pub fn pmap_setlwpvm(lp: Lwp<'_>, vm: *mut b::vmspace) {
-    // SAFETY: a live lwp; vm is a live vmspace (an entry's or the
-    // process's own p_vmspace).
-    unsafe { b::pmap_setlwpvm(lp.as_ptr(), vm) }
+pub fn pmap_setlwpvm(lp: Lwp<'_>, vm: Vmspace<'_>) {
+    // SAFETY: a live lwp and vmspace.
+    unsafe { b::pmap_setlwpvm(lp.as_ptr(), vm.as_ptr()) }
 }
 
 /// vm_map_remove(&vm->vm_map, start, end).
@@ -906,7 +909,7 @@ pub fn vm_map_madvise(vm: Vmspace<'_>, start: b::vm_offset_t, end: b::vm_offset_
 #[allow(clippy::too_many_arguments)]
 pub fn kern_mmap(
     vm: Vmspace<'_>,
-    addr: b::caddr_t,
+    addr: UserPtr<c_void>,
     len: usize,
     prot: c_int,
     flags: c_int,
@@ -916,7 +919,7 @@ pub fn kern_mmap(
 ) -> Result {
     // SAFETY: a live vmspace and result slot; kern_mmap() checks the user
     // arguments itself.
-    to_result(unsafe { b::kern_mmap(vm.as_ptr(), addr, len as _, prot, flags, fd, pos, res.as_ptr()) })
+    to_result(unsafe { b::kern_mmap(vm.as_ptr(), addr.0.cast(), len as _, prot, flags, fd, pos, res.as_ptr()) })
 }
 
 impl<'a> Kptr<'a, b::vmspace_mmap_args> {

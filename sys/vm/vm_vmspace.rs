@@ -155,7 +155,7 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
         Some(ve) => {
             let vm = ve.entry().vmspace();
             vklp.set_ve(ve);
-            pmap_setlwpvm(lp, vm.as_ptr());
+            pmap_setlwpvm(lp, vm);
         }
         None => {
             let id = VmspaceId::new(get!(uap, id));
@@ -183,7 +183,7 @@ fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
     let ve = VeRef::new(ve);
     kern_mmap(
         ve.entry().vmspace(),
-        get!(uap, addr).cast(),
+        UserPtr::new(get!(uap, addr)),
         get!(uap, len),
         get!(uap, prot),
         get!(uap, flags),

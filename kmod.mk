@@ -1,0 +1,47 @@
+# kmod.mk: builds vm_vmspace.o, DragonFly's sys/vm/vm_vmspace.c in Rust, as
+# one relocatable object for a DragonFly kernel build (BSD make).
+#
+# From a kernel build, sys/conf/files names the object instead of
+# vm/vm_vmspace.c (docs/kernel.md, "Integrating"):
+#
+#	vm_vmspace.o			standard				\
+#		dependency	"${VMSPACE_RS}/kmod.mk"				\
+#		compile-with	"${MAKE} -f ${VMSPACE_RS}/kmod.mk		\
+#				 VMSPACE_OUT=${.OBJDIR}/vm_vmspace.o		\
+#				 KERNEL_OBJDIR=${.OBJDIR} KERNEL_CC=${CC:Q}	\
+#				 KERNEL_CFLAGS=${CFLAGS:Q}"			\
+#		no-implicit-rule
+#
+# with `makeoptions VMSPACE_RS=/path/to/vmspace-rs` in the kernel config.
+# The shim and bindgen then use the kernel's own compiler, flags, include
+# layout and opt_global.h (INVARIANTS included).
+#
+# Standalone: `bmake -f kmod.mk [SYSDIR=/usr/src/sys]` builds
+# ${.OBJDIR}/vm_vmspace.o against that tree (or the model headers).
+#
+# CARGO and RUSTC name a toolchain that can build core for
+# x86_64-unknown-none (rust-src; docs/kernel.md, "Toolchain").
+
+.if !defined(VMSPACE_RS)
+VMSPACE_RS:=	${.PARSEDIR}
+.endif
+VMSPACE_OUT?=	${.OBJDIR}/vm_vmspace.o
+CARGO?=		cargo
+RUSTC?=		rustc
+SYSDIR?=
+INVARIANTS?=
+KERNEL_CC?=
+KERNEL_CFLAGS?=
+KERNEL_OBJDIR?=
+
+all: ${VMSPACE_OUT}
+
+# Cargo knows what changed; always ask it.
+${VMSPACE_OUT}: .PHONY
+	@env CARGO=${CARGO:Q} RUSTC=${RUSTC:Q} SYSDIR=${SYSDIR:Q} \
+	    INVARIANTS=${INVARIANTS:Q} KERNEL_CC=${KERNEL_CC:Q} \
+	    KERNEL_CFLAGS=${KERNEL_CFLAGS:Q} KERNEL_OBJDIR=${KERNEL_OBJDIR:Q} \
+	    CARGO_TARGET_DIR=${VMSPACE_RS}/target/kernel \
+	    sh ${VMSPACE_RS}/scripts/kernel-build.sh ${.TARGET}
+
+.PHONY: all
