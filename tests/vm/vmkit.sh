@@ -25,7 +25,8 @@
 #   VMKIT_STATE     state directory, must survive reboots [/var/tmp/vmkit]
 #   SRCDIR          DragonFly source tree, never modified [/usr/src]
 #   KERNCONF        host kernel config, name or path [X86_64_GENERIC]
-#   VMSPACE_RS_OBJ  use this prebuilt vm_vmspace.o instead of kmod.mk
+#   VMSPACE_RS_OBJ  use this prebuilt vm_vmspace.o (make kernel SYSDIR=...
+#                   [INVARIANTS=1] on any machine) instead of kmod.mk
 #   NCPUS, PHYSMEM  vkernel cpus and memory [2, 1g]
 #   VK_TIMEOUT      seconds before a vkernel run is shut down [10800]
 
@@ -67,16 +68,31 @@ vmm_available() {
 }
 
 cmd_build() {
-	say "vm_vmspace.o"
+	case $KERNCONF in
+	*/*) conf=$KERNCONF ;;
+	*) conf=$SRC/sys/config/$KERNCONF ;;
+	esac
+	[ -f "$conf" ] || die "no kernel config $conf"
+	# The object's KKASSERTs must match the kernel's options INVARIANTS.
+	inv=
+	if grep -Eq '^options[[:space:]]+INVARIANTS([[:space:]]|$)' "$conf"; then
+		inv=1
+	fi
+
+	say "vm_vmspace.o${inv:+ (INVARIANTS)}"
 	mkdir -p "$STATE"
 	if [ -n "${VMSPACE_RS_OBJ:-}" ]; then
-		obj=$VMSPACE_RS_OBJ
+		# kernel-build.sh records what it built against in $obj.headers.
+		if [ -n "$inv" ] && ! grep -qs INVARIANTS "$VMSPACE_RS_OBJ.headers"
+		then
+			die "$VMSPACE_RS_OBJ: not built with INVARIANTS=1" \
+			    "(see $VMSPACE_RS_OBJ.headers), $conf has it"
+		fi
+		cp "$VMSPACE_RS_OBJ" "$VMSPACE_RS_OBJ_STATE"
 	else
-		(cd "$PROJECT" && make -f kmod.mk SYSDIR="$SRC/sys")
-		obj=$PROJECT/obj/vm_vmspace.o
+		(cd "$PROJECT" && make -f kmod.mk SYSDIR="$SRC/sys" \
+		    INVARIANTS="$inv" VMSPACE_OUT="$VMSPACE_RS_OBJ_STATE")
 	fi
-	[ -f "$obj" ] || die "no object at $obj"
-	cp "$obj" "$VMSPACE_RS_OBJ_STATE"
 
 	say "scratch copy of $SRC/sys in $SCRATCH/sys"
 	mkdir -p "$SCRATCH"
@@ -101,11 +117,6 @@ cmd_build() {
 	    die "expected exactly one vm/vm_vmspace.c line in $files"
 	mv "$files.new" "$files"
 
-	case $KERNCONF in
-	*/*) conf=$KERNCONF ;;
-	*) conf=$SRC/sys/config/$KERNCONF ;;
-	esac
-	[ -f "$conf" ] || die "no kernel config $conf"
 	sed "s/^ident[[:space:]].*/ident		$IDENT/" "$conf" \
 	    >"$SCRATCH/sys/config/$IDENT"
 	grep -q "^ident[[:space:]]*$IDENT\$" "$SCRATCH/sys/config/$IDENT" ||
