@@ -158,7 +158,14 @@ fn bindings(kern: &Path, include: &Path, out: &Path) {
         // Its fields `type` and `type_` collide once bindgen escapes the
         // keyword: declared by hand in src/ffi.rs, checked by the layout test.
         .blocklist_type("vmspace_create_args")
-        .allowlist_var("vkernel_enable")
+        // The kernel interface, so that tests can run their own kernel code.
+        .allowlist_function(
+            "(kmalloc|kfree|lwkt_.*|copyin|copyout|bcopy|kern_mmap|vm_map_.*|vmspace_(alloc|rel)\
+             |pmap_.*|lockinit|lockmgr|cpu_.*|set_user_TLS|set_vkernel_fp|vmm_vm_set_guest_cr3\
+             |rb_spin_(lock|unlock)|panic|kprintf|lwp_rb_tree_RB_.*)",
+        )
+        .allowlist_var("(vkernel_enable|vmspace_token|globaldata|M_TEMP)")
+        .allowlist_var("LK_.*")
         .allowlist_var("(MODEL|E|MAP|PROT|MADV|PSL|M|VMSPACE|PAGE|GSEL|GUCODE|GUDATA|SEL|PGEX)_.*")
         .allowlist_var("E[A-Z]+")
         .derive_default(true)

@@ -24,12 +24,15 @@
 #include <sys/vkernel.h>
 #include <sys/vmspace.h>
 #include <sys/mman.h>
+#include <sys/lock.h>
+#include <sys/kern_syscall.h>
 #include <vm/vm_extern.h>
 #include <vm/pmap.h>
 #include <machine/frame.h>
 #include <machine/vframe.h>
 #include <machine/psl.h>
 #include <machine/vmparam.h>
+#include <machine/vmm.h>
 
 /* ---- World ---------------------------------------------------------- */
 

@@ -397,9 +397,10 @@ model_lwp_destroy(struct lwp *lp)
 	struct model_lwp *ml = (struct model_lwp *)lp;
 	struct proc *p = lp->lwp_proc;
 
-	if (ml->mt->state != MODEL_TS_IDLE && ml->mt->state != MODEL_TS_DONE &&
-	    ml->mt->state != MODEL_TS_DEAD)
-		host_abort("model_lwp_destroy: the LWP's thread is running");
+	/* A suspended call would resume on freed memory (fini frees all). */
+	if (!model_w.tearing_down && ml->mt->state != MODEL_TS_IDLE &&
+	    ml->mt->state != MODEL_TS_DONE && ml->mt->state != MODEL_TS_DEAD)
+		host_abort("model_lwp_destroy: the LWP's thread is in a call");
 	lwp_rb_tree_RB_REMOVE(&p->p_lwp_tree, lp);
 	p->p_nthreads--;
 	model_lwp_free(ml);
@@ -478,6 +479,7 @@ model_thread_set_cpu(struct thread *td, int cpu)
 static void
 model_free_objects(void)
 {
+	model_w.tearing_down = 1;
 	while (model_w.procs != NULL)
 		model_proc_destroy(&model_w.procs->proc);
 	model_w.running = NULL;

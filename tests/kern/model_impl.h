@@ -6,6 +6,8 @@
 
 #include "model.h"
 #include "model_host.h"
+#include <sys/lock.h>
+#include <sys/kernel.h>
 
 #define MODEL_MAXCPU	8
 #define MODEL_STACK	(256 * 1024)
@@ -79,6 +81,7 @@ struct model_vmspace {
 /* ---- model_core.c ---- */
 struct model_world {
 	int		booted;
+	int		tearing_down;	/* model_world_fini: free regardless */
 	int		dead;
 	int		fault_kind;
 	char		fault[2048];

@@ -33,6 +33,9 @@ struct kmem_type {
 	long		frees;
 };
 
+/* A kernel-wide type (DragonFly's kern_malloc.c defines it too). */
+MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
+
 static struct kmem_blk *live[MODEL_BUCKETS];
 static long nlive;
 static struct kmem_blk *qhead, *qtail;
@@ -74,6 +77,7 @@ malloc_init(void *data)
 	if (kmem_type(type) == NULL) {
 		if (ntypes == MODEL_MAXTYPES)
 			host_abort("model: too many malloc types");
+		__builtin_memset(&types[ntypes], 0, sizeof(types[ntypes]));
 		types[ntypes++].type = type;
 	}
 	type->ks_limit = (size_t)1 << 40;

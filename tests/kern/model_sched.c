@@ -284,6 +284,36 @@ model_unlock(struct lock *lk)
 	}
 }
 
+/* DragonFly's lockmgr interface over the same locks (for tests). */
+void
+lockinit(struct lock *lk, const char *wmesg, int timo, int flags)
+{
+	model_lock_init(lk, wmesg);
+}
+
+int
+lockmgr(struct lock *lk, u_int flags)
+{
+	MODEL_ENTER("lockmgr");
+	switch (flags & LK_TYPE_MASK) {
+	case LK_SHARED:
+	case LK_EXCLUSIVE:
+		/* A contended request sleeps: tokens are given up. */
+		model_lock(lk, (flags & LK_TYPE_MASK) == LK_EXCLUSIVE);
+		break;
+	case LK_RELEASE:
+		model_unlock(lk);
+		break;
+	default:
+		model_fault(MODEL_FAULT_MISUSE, "lockmgr(%s, 0x%x): unsupported "
+		    "request", lk->lk_wmesg, flags);
+	}
+	if (model_tracing())
+		model_trace("lockmgr(%s, 0x%x) = 0", lk->lk_wmesg, flags);
+	MODEL_LEAVE();
+	return (0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Switch points                                                          */
 

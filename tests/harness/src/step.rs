@@ -9,6 +9,7 @@ pub type Tid = i32;
 /// One thing that happens to the world.  System calls and hooks run on the
 /// named LWP's thread; the others change the world from outside.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(unpredictable_function_pointer_comparisons)]
 pub enum Step {
     // ---- the VMSPACE system calls, made by LWP (pid, tid) ----
     Create { pid: Pid, tid: Tid, id: u64, ty: i32, data: u64 },
@@ -48,6 +49,9 @@ pub enum Step {
     Trap { pid: Pid, tid: Tid, frame: Option<trapframe> },
     /// A hook called directly by LWP (pid, tid), without the kernel's guard.
     Hook { pid: Pid, tid: Tid, hook: Hook },
+    /// Any kernel code, `f(arg)`, on LWP (pid, tid)'s thread: for tests of
+    /// the model itself.  `ret` is its result.
+    Kernel { pid: Pid, tid: Tid, f: KernelFn, arg: usize },
 
     // ---- the world, changed from outside ----
     NewProc { pid: Pid },
@@ -69,6 +73,9 @@ pub enum Step {
     /// restore path of vmspace_ctl).
     InjectSanitize { frame: i32, tls: i32 },
 }
+
+/// Kernel code a test runs on a model thread (Step::Kernel).
+pub type KernelFn = unsafe extern "C" fn(*mut core::ffi::c_void) -> core::ffi::c_int;
 
 /// A vkernel hook called directly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +105,8 @@ impl Step {
             | Exec { pid, tid }
             | LwpExit { pid, tid }
             | Trap { pid, tid, .. }
-            | Hook { pid, tid, .. } => Some((pid, tid)),
+            | Hook { pid, tid, .. }
+            | Kernel { pid, tid, .. } => Some((pid, tid)),
             _ => None,
         }
     }

@@ -9,6 +9,10 @@ use std::sync::{Mutex, MutexGuard};
 /// The model's state is global C state: one world at a time per process.
 static WORLD_LOCK: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    static HAS_WORLD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// DragonFly's in-kernel "return without touching the frame" errno.
 pub const EJUSTRETURN: i64 = -2;
 
@@ -101,6 +105,10 @@ impl World {
     /// Boots a world with `ncpu` cpus (1..=8), vkernel_enable = 1, no
     /// processes.
     pub fn new(ncpu: usize) -> World {
+        assert!(
+            !HAS_WORLD.with(|h| h.replace(true)),
+            "World::new: this thread already has a World (drop it first, or use reset)"
+        );
         let guard = WORLD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: we hold the world lock; init resets all model state.
         unsafe { ffi::model_world_init(ncpu as c_int) };
@@ -331,6 +339,19 @@ impl World {
     pub fn vmspace_live(&self) -> i64 {
         // SAFETY: plain model call.
         unsafe { ffi::model_vmspace_live() }
+    }
+
+    /// Names a kernel object the driver owns (e.g. a test's token) in traces
+    /// and dumps, until `unname`.
+    pub fn name_object<T>(&mut self, p: *const T, name: &str) {
+        let n = std::ffi::CString::new(name).unwrap();
+        // SAFETY: the model copies the name.
+        unsafe { ffi::model_name_register(p as *const c_void, std::mem::size_of::<T>() as u64, n.as_ptr()) };
+    }
+
+    pub fn unname<T>(&mut self, p: *const T) {
+        // SAFETY: plain model call.
+        unsafe { ffi::model_name_unregister(p as *const c_void) };
     }
 
     /// The stable name of a kernel pointer ("vkp#0", "proc#1.p_token").
@@ -660,6 +681,11 @@ impl World {
                 };
                 (None, c, Post::None)
             }
+            Kernel { f, arg, .. } => {
+                let c = direct(ffi::MODEL_CALL_INT_P, f as *mut c_void, arg as *mut c_void,
+                    std::ptr::null_mut(), c"kernel code");
+                (None, c, Post::None)
+            }
             _ => unreachable!("not a call step: {step:?}"),
         };
         let kind = if args.is_some() {
@@ -712,7 +738,11 @@ impl World {
         }
         let ret = prep.call.ret;
         out.called = prep.kind != CallKind::Path || ret == 1;
-        out.ret = if prep.kind == CallKind::Hook { None } else { Some(ret) };
+        out.ret = match prep.kind {
+            CallKind::Hook if prep.call.kind == ffi::MODEL_CALL_VOID_P as c_int
+                || prep.call.kind == ffi::MODEL_CALL_VOID_PP as c_int => None,
+            _ => Some(ret),
+        };
         match prep.post {
             Post::Syscall(frame) => {
                 let a = prep.args.as_mut().unwrap();
@@ -768,5 +798,6 @@ impl Drop for World {
     fn drop(&mut self) {
         // SAFETY: we still hold the world lock.
         unsafe { ffi::model_world_fini() };
+        HAS_WORLD.with(|h| h.set(false));
     }
 }

@@ -19,4 +19,14 @@ struct lock {
 	const char	*lk_wmesg;		/* resource sleeping on */
 };
 
+#define LK_TYPE_MASK	0x0000000f	/* type of lock sought */
+#define LK_SHARED	0x00000001	/* shared lock */
+#define LK_EXCLUSIVE	0x00000002	/* exclusive lock */
+#define LK_RELEASE	0x00000006	/* release any type of lock */
+
+#ifdef _KERNEL
+void	lockinit(struct lock *, const char *wmesg, int timo, int flags);
+int	lockmgr(struct lock *, u_int flags);
+#endif
+
 #endif /* !_SYS_LOCK_H_ */

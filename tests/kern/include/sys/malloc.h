@@ -61,6 +61,8 @@ typedef struct malloc_type *malloc_type_t;
 
 #define MALLOC_DECLARE(type)	extern struct malloc_type type[1]
 
+MALLOC_DECLARE(M_TEMP);		/* "temp": misc temporary data buffers */
+
 void	malloc_init(void *);
 void	malloc_uninit(void *);
 void	*kmalloc(unsigned long size, struct malloc_type *type, int flags)
