@@ -32,3 +32,12 @@ pub fn run_same_first(d: &Decision) -> usize {
         _ => d.runnable[0],
     }
 }
+
+/// A constant of the model headers by its x86_64.json name (e.g.
+/// "GSEL_GUCODE_SEL_SEL_UPL"), as the layout table computes it.
+pub fn abi_const(name: &str) -> Option<i64> {
+    let n = std::ffi::CString::new(name).ok()?;
+    let mut v = 0i64;
+    // SAFETY: the model reads the C string only.
+    (unsafe { ffi::model_layout_const(n.as_ptr(), &mut v) } == 0).then_some(v)
+}

@@ -88,23 +88,67 @@ fn port_matches_c() {
     assert_eq!(bad, 0);
 }
 
-#[test]
-fn port_divergence_and_kkassert() {
+fn div(imp: Impl) {
     let (ua, _) = World::user_window();
-    for imp in [Impl::C, Impl::Rust] {
-        let mut w = World::new(1);
-        w.new_proc_lwp(1);
-        w.run_step(imp, &Step::UserMap { pid: 1, addr: ua, len: 0x10000, prot: 3 });
-        w.run_step(imp, &Step::SetTdVmm { pid: 1, tid: 1, on: true });
-        let o = w.run_step(imp, &Step::Create { pid: 1, tid: 1, id: ua + 0x100, ty: 0, data: 0 });
-        eprintln!("{imp:?} create {:?} {:?}", o.ret, o.trace);
-        let o = w.run_step(imp, &Step::Ctl { pid: 1, tid: 1, id: ua + 0x100, cmd: 1, tframe: ua + 0x1000, vframe: ua + 0x2000 });
-        eprintln!("{imp:?} ctl {:?} {:?}", o.ret, o.trace);
-        let o = w.run_step(imp, &Step::LwpExit { pid: 1, tid: 1 });
-        eprintln!("{imp:?} lwpexit {:?} {:?} fault={:?}", o.ret, o.trace, o.fault);
-        let mut w = World::new(1);
-        w.new_proc_lwp(1);
-        let o = w.run_step(imp, &Step::Hook { pid: 1, tid: 1, hook: harness::Hook::Trap { pid: 1, tid: 1 } });
-        eprintln!("{imp:?} trap {:?} fault={:?}", o.trace, o.fault);
+    let mut w = World::new(1);
+    w.new_proc_lwp(1);
+    w.run_step(imp, &Step::UserMap { pid: 1, addr: ua, len: 0x10000, prot: 3 });
+    w.run_step(imp, &Step::SetTdVmm { pid: 1, tid: 1, on: true });
+    let o = w.run_step(imp, &Step::Create { pid: 1, tid: 1, id: ua + 0x100, ty: 0, data: 0 });
+    eprintln!("{imp:?} create {:?}", o.ret);
+    let o = w.run_step(imp, &Step::Ctl { pid: 1, tid: 1, id: ua + 0x100, cmd: 1, tframe: ua + 0x1000, vframe: ua + 0x2000 });
+    eprintln!("{imp:?} ctl {:?}", o.ret);
+    let o = w.run_step(imp, &Step::LwpExit { pid: 1, tid: 1 });
+    eprintln!("{imp:?} lwpexit {:?} {:?} fault={:?}", o.ret, o.trace, o.fault);
+}
+fn kk(imp: Impl) {
+    let mut w = World::new(1);
+    w.new_proc_lwp(1);
+    let o = w.run_step(imp, &Step::Hook { pid: 1, tid: 1, hook: harness::Hook::Trap { pid: 1, tid: 1 } });
+    eprintln!("{imp:?} trap {:?} fault={:?}", o.trace, o.fault);
+}
+#[test] fn div_rust() { div(Impl::Rust) }
+#[test] fn kk_rust() { kk(Impl::Rust) }
+#[test] fn kk_c() { kk(Impl::C) }
+
+/// BENCH=entry IMPL=C|Rust: loop one kind of call, for callgrind.
+#[test]
+fn zbench() {
+    let Ok(which) = std::env::var("BENCH") else { return };
+    let imp = if std::env::var("IMPL").as_deref() == Ok("C") { Impl::C } else { Impl::Rust };
+    let (ua, _) = World::user_window();
+    let n = 200u64;
+    let mut w = World::new(1);
+    w.set_snapshots(false);
+    w.set_tracing(false);
+    w.new_proc_lwp(1);
+    w.run_step(imp, &Step::UserMap { pid: 1, addr: ua, len: 0x10000, prot: 3 });
+    let a = 0x4000_0000u64;
+    use Step::*;
+    if which != "create" && which != "inherit" {
+        for i in 0..64 { w.run_step(imp, &Create { pid: 1, tid: 1, id: a + i * 0x1000, ty: 0, data: 0 }); }
+    }
+    let tf = ua + 0x1000; let vf = ua + 0x2000;
+    for i in 0..n {
+        let s: Vec<Step> = match which.as_str() {
+            "create" => vec![Create { pid: 1, tid: 1, id: a + i * 0x1000, ty: 0, data: 0 }],
+            "create_dup" => vec![Create { pid: 1, tid: 1, id: a + 5 * 0x1000, ty: 0, data: 0 }],
+            "destroy" => vec![Destroy { pid: 1, tid: 1, id: 7 }],
+            "ctl" => vec![Ctl { pid: 1, tid: 1, id: a + 0x3000, cmd: 1, tframe: tf, vframe: vf }, Hook { pid: 1, tid: 1, hook: harness::Hook::Trap { pid: 1, tid: 1 } }],
+            "ctl_enoent" => vec![Ctl { pid: 1, tid: 1, id: 5, cmd: 1, tframe: tf, vframe: vf }],
+            "ctl_efault" => vec![Ctl { pid: 1, tid: 1, id: a + 0x3000, cmd: 1, tframe: 8, vframe: vf }],
+            "mmap" => vec![Mmap { pid: 1, tid: 1, id: a + 0x3000, addr: 0x10000, len: 0x1000, prot: 3, flags: 0x1012, fd: -1, offset: 0 }],
+            "munmap" => vec![Munmap { pid: 1, tid: 1, id: a + 0x3000, addr: 0x10000, len: 0x1000 }],
+            "munmap0" => vec![Munmap { pid: 1, tid: 1, id: a + 0x3000, addr: 0x10000, len: 0 }],
+            "mcontrol" => vec![Mcontrol { pid: 1, tid: 1, id: a + 0x3000, addr: 0x10000, len: 0x1000, behav: 4, value: 0 }],
+            "pread" => vec![Pread { pid: 1, tid: 1, id: a + 0x3000, buf: 0, nbyte: 0, flags: 0, offset: 0 }],
+            "inherit" => vec![Create { pid: 1, tid: 1, id: a, ty: 0, data: 0 }, Hook { pid: 1, tid: 1, hook: harness::Hook::Inherit { p1: 1, p2: 1 } }],
+            "lwpexit" => vec![NewLwp { pid: 1, tid: 2 + i as i32 }, Ctl { pid: 1, tid: 2 + i as i32, id: a + 0x3000, cmd: 1, tframe: tf, vframe: vf }, LwpExit { pid: 1, tid: 2 + i as i32 }],
+            _ => panic!("bench?"),
+        };
+        for s in s { w.run_step(imp, &s); }
+    }
+    if which == "exit" || which == "create" {
+        w.run_step(imp, &Exit { pid: 1, tid: 1 });
     }
 }
