@@ -54,13 +54,13 @@ unsafe extern "C" fn recursive(arg: *mut c_void) -> c_int {
         ffi::lwkt_gettoken(&mut (*t).a);
         ffi::lwkt_gettoken(&mut (*t).b);
         ffi::lwkt_gettoken(&mut (*t).a);
-        let held = ((*t).a.t_ref != null_mut()) as c_int;
+        let held = (!(*t).a.t_ref.is_null()) as c_int;
         ffi::lwkt_reltoken(&mut (*t).a);
         // The outer reference still owns tokA.
-        let still = ((*t).a.t_ref != null_mut()) as c_int;
+        let still = (!(*t).a.t_ref.is_null()) as c_int;
         ffi::lwkt_reltoken(&mut (*t).b);
         ffi::lwkt_reltoken(&mut (*t).a);
-        let free = ((*t).a.t_ref == null_mut()) as c_int;
+        let free = (*t).a.t_ref.is_null() as c_int;
         held * 100 + still * 10 + free
     }
 }
@@ -158,7 +158,7 @@ unsafe extern "C" fn hold_a_and_block(arg: *mut c_void) -> c_int {
         ffi::lwkt_gettoken(&mut (*t).a);
         let p = ffi::kmalloc(16, addr_of_mut!(ffi::M_TEMP) as *mut malloc_type, ffi::M_WAITOK as c_int);
         // The token is ours again after blocking.
-        let mine = ((*t).a.t_ref != null_mut()) as c_int;
+        let mine = (!(*t).a.t_ref.is_null()) as c_int;
         ffi::kfree(p, addr_of_mut!(ffi::M_TEMP) as *mut malloc_type);
         ffi::lwkt_reltoken(&mut (*t).a);
         mine
