@@ -18,7 +18,7 @@
 //! Lock order: `vmspace_token`, then `p->p_token` or `vkp->token`.
 
 use crate::bindings as b;
-use core::ffi::{c_int, c_void, CStr};
+use core::ffi::{c_char, c_int, c_void, CStr};
 use core::marker::PhantomData;
 use core::mem::{self, offset_of, size_of, ManuallyDrop, MaybeUninit};
 use core::num::NonZeroI32;
@@ -112,6 +112,7 @@ macro_rules! kkassert {
             $crate::kern::kkassert_failed(
                 $crate::kern::cstr!($text),
                 $crate::kern::cstr!($func),
+                $crate::kern::cstr!(file!()),
                 line!(),
             );
         }
@@ -135,12 +136,12 @@ macro_rules! kkassert_some {
     };
 }
 
-/// A string literal as a `&'static CStr`, made at compile time.
+/// A string literal as a [`Lit`], made at compile time.
 macro_rules! cstr {
     ($s:expr) => {
         const {
             match core::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
-                Ok(s) => s,
+                Ok(s) => $crate::kern::Lit::new(s),
                 Err(_) => panic!("NUL inside a C string literal"),
             }
         }
@@ -148,21 +149,26 @@ macro_rules! cstr {
 }
 pub(crate) use cstr;
 
-/// The failure of a KKASSERT: DragonFly's message, with this file and line.
+/// A static C string, one pointer wide (a `&CStr` is two): the failure path
+/// of a KKASSERT passes three of them in registers, as the C does.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct Lit(*const c_char);
+
+impl Lit {
+    pub const fn new(s: &'static CStr) -> Self {
+        Lit(s.as_ptr())
+    }
+}
+
+/// The failure of a KKASSERT: DragonFly's message, with the Rust file and
+/// line of the check.
 #[cold]
 #[inline(never)]
-pub fn kkassert_failed(text: &CStr, func: &CStr, line: u32) -> ! {
-    const FILE: &CStr = cstr!(file!());
-    // SAFETY: a printf format with three C strings and an unsigned, as given.
-    unsafe {
-        b::panic(
-            c"assertion \"%s\" failed in %s at %s:%u".as_ptr(),
-            text.as_ptr(),
-            func.as_ptr(),
-            FILE.as_ptr(),
-            line,
-        )
-    }
+pub fn kkassert_failed(text: Lit, func: Lit, file: Lit, line: u32) -> ! {
+    // SAFETY: a printf format with three C strings (Lits are static C
+    // strings) and an unsigned, as given.
+    unsafe { b::panic(c"assertion \"%s\" failed in %s at %s:%u".as_ptr(), text.0, func.0, file.0, line) }
 }
 
 /// The kernel's panic() for a Rust panic at `file:line`.

@@ -210,28 +210,21 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     addr -= pageoff;
     let len = get!(uap, len) as b::vm_size_t;
     let size = round_page(len.wrapping_add(pageoff));
-    if size < len {
-        return Err(Error::EINVAL);
-    }
     let tmpaddr = addr.wrapping_add(size);
-    if tmpaddr < addr {
-        return Err(Error::EINVAL);
-    }
-    if size == 0 {
-        return Ok(());
-    }
     #[allow(clippy::absurd_extreme_comparisons)]
-    if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
+    if size < len || tmpaddr < addr {
+        Err(Error::EINVAL)
+    } else if size == 0 {
+        Ok(())
+    } else if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
         || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
+        || !vm_map_check_protection(ve.entry().vmspace(), addr, tmpaddr)
     {
-        return Err(Error::EINVAL);
+        Err(Error::EINVAL)
+    } else {
+        vm_map_remove(ve.entry().vmspace(), addr, tmpaddr);
+        Ok(())
     }
-    let vm = ve.entry().vmspace();
-    if !vm_map_check_protection(vm, addr, tmpaddr) {
-        return Err(Error::EINVAL);
-    }
-    vm_map_remove(vm, addr, tmpaddr);
-    Ok(())
 }
 
 /// vmspace_pread(id, buf, nbyte, flags, offset): not implemented: EINVAL
