@@ -7,7 +7,8 @@ a DragonFly kernel:
   scripts/kernel-check.imports says where);
 - no SSE/AVX/MMX/x87 instruction (the kernel does not save those
   registers), no GOT relocation (the kernel is linked static, code model
-  kernel), no .eh_frame (nothing unwinds), no thread-local data;
+  kernel), no .eh_frame (nothing unwinds), no thread-local data, nothing of
+  core's panic/formatting code or compiler_builtins;
 - sys/abi.rs pins the values of the shared ABI facts (x86_64.json);
 - it prints .text/.data sizes and each entry point's stack frame beside the
   C original's, and fails if a frame is larger.
@@ -173,6 +174,16 @@ def main():
         failed.append(f"{len(fpu)} SSE/AVX/MMX/x87 instructions")
         for i in fpu[:10]:
             print("  fpu/simd: " + i)
+
+    # Rust's own runtime must not come along: panic and formatting code of
+    # core, or compiler_builtins' routines (memcpy & co., which the kernel
+    # has its own of).
+    runtime = sorted(n for n in run("nm", "-C", obj).split("\n")
+                     if re.search(r"\b(core|compiler_builtins)::|rust_begin_unwind|__rust_", n))
+    if runtime:
+        failed.append(f"{len(runtime)} symbols of Rust's runtime (core, compiler_builtins)")
+        for n in runtime[:5]:
+            print("  runtime: " + n.strip())
 
     relocs = run("readelf", "-rW", obj)
     got = sorted(set(re.findall(r"R_X86_64_\w*GOT\w*", relocs)))
