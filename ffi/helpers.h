@@ -5,12 +5,10 @@
 #ifndef _VMSPACE_RS_HELPERS_H_
 #define _VMSPACE_RS_HELPERS_H_
 
-struct thread;
 struct vmspace_rb_tree;
 
 MALLOC_DECLARE(M_VKERNEL);
 
-struct thread *vmspace_shim_curthread(void);
 void vmspace_shim_rb_init(struct vmspace_rb_tree *root);
 
 #endif /* !_VMSPACE_RS_HELPERS_H_ */
