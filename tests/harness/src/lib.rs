@@ -12,9 +12,12 @@
 //!   fault (panic, model misuse, deadlock).
 //! - [`World::run_concurrent`]: several calls interleaved at the model's
 //!   switch points under a chooser (the base of schedule exploration).
+//! - [`diff`]: comparing the C original and the port step by step (allowed
+//!   divergences, scenarios, random generation, shrinking, reports).
 //!
 //! See `tests/kern/README.md` for the model and the trace/dump formats.
 
+pub mod diff;
 pub mod ffi;
 pub mod impls;
 pub mod step;
