@@ -12,6 +12,11 @@
 //!    shim, linked after it, needs the model's symbols).
 //! 4. Runs bindgen over `tests/kern/model.h` (the model API and the kernel
 //!    structures) into `$OUT_DIR/model_bindings.rs`.
+//!
+//! With `HARNESS_COVERAGE=1` (a separate target dir: `make coverage`, `make
+//! diff`) the C original, and only it, is compiled `--coverage -O0` and the
+//! binaries link libgcov; `HARNESS_COVERAGE_OBJDIR` (compile time) tells
+//! them where the .gcno/.gcda files are, `HARNESS_REFERENCE` which source.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -83,6 +88,9 @@ fn main() {
         );
     }
     println!("cargo:rerun-if-env-changed=REFERENCE");
+    println!("cargo:rerun-if-env-changed=HARNESS_COVERAGE");
+    let coverage = env::var("HARNESS_COVERAGE").is_ok_and(|v| !v.is_empty() && v != "0");
+    println!("cargo:rustc-env=HARNESS_REFERENCE={}", reference.display());
     println!("cargo:rerun-if-changed={}", reference.display());
     println!("cargo:rerun-if-changed={}", kern.display());
     for entry in walk(&kern) {
@@ -90,10 +98,15 @@ fn main() {
     }
 
     // The C original, unmodified, by path.
-    let c_objs = kernel_build(&include)
-        .flags(KERNEL_WARNINGS)
-        .file(&reference)
-        .compile_intermediates();
+    let mut c_build = kernel_build(&include);
+    c_build.flags(KERNEL_WARNINGS).file(&reference);
+    if coverage {
+        // Unoptimised, so that gcov's lines and branches are the source's.
+        c_build.flag("--coverage").opt_level(0);
+        println!("cargo:rustc-link-lib=gcov");
+        println!("cargo:rustc-env=HARNESS_COVERAGE_OBJDIR={}", out.display());
+    }
+    let c_objs = c_build.compile_intermediates();
     let mut renamed = Vec::new();
     for (i, obj) in c_objs.iter().enumerate() {
         let dst = out.join(format!("vm_vmspace_c{i}.o"));
