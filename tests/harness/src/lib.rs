@@ -17,6 +17,7 @@
 //!
 //! See `tests/kern/README.md` for the model and the trace/dump formats.
 
+pub mod bench;
 pub mod diff;
 pub mod ffi;
 pub mod impls;

@@ -1,0 +1,53 @@
+#!/bin/sh
+# make bench: the cost of the Rust port beside the C original (docs/bench.md).
+#
+#   bench.sh KERNEL_OBJECT
+#
+# 1. Builds the harness's bench driver in release mode (opt-level 2, the
+#    kernel object's) with the port linked.  The C original and the shim are
+#    compiled by cc at the same level (-O2); the Rust code gets frame
+#    pointers as cc gives the C (-fno-omit-frame-pointer).
+# 2. Counts instructions with callgrind: collection is on only around the
+#    measured calls, one dump per workload and implementation.
+# 3. Times the same workloads natively (median per call).
+# 4. scripts/bench-report.py attributes the counts to each implementation's
+#    own functions, adds the kernel object's figures (KERNEL_OBJECT, from
+#    make kernel) and the C original's, and writes bench/report.md and
+#    bench/ratios.png.
+#
+# Environment: REFERENCE, ABI (exported by the Makefile), BENCH_REPS_COUNT,
+# BENCH_REPS_TIME, CARGO_TARGET_DIR (default target/bench: its own
+# configuration, apart from the debug builds of the tests).
+set -eu
+
+obj=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/bench
+data=$out/data
+target_dir=${CARGO_TARGET_DIR:-$top/target/bench}
+
+rm -rf "$data"
+mkdir -p "$data"
+
+echo "bench: building the harness (release, feature port)"
+# The JSON messages name the objects whose functions are each
+# implementation's (the C original's object, the port's rlib).
+RUSTFLAGS="-C force-frame-pointers=yes" \
+    cargo build --quiet --release -p harness --features port --bin bench --target-dir "$target_dir" \
+    --message-format=json-render-diagnostics > "$data/cargo.json"
+bin=$target_dir/release/bench
+
+"$bin" list > "$data/workloads.tsv"
+
+echo "bench: counting instructions (valgrind --tool=callgrind)"
+valgrind --tool=callgrind --collect-atstart=no --separate-threads=no \
+    --callgrind-out-file="$data/callgrind.out" \
+    "$bin" count ${BENCH_REPS_COUNT:-} 2> "$data/callgrind.log" ||
+    { cat "$data/callgrind.log"; exit 1; }
+
+echo "bench: timing (native, median of repeated runs)"
+"$bin" time ${BENCH_REPS_TIME:-} > "$data/times.tsv"
+
+# Debian's python3: python3-matplotlib (scripts/deps.sh) draws the chart.
+"${PYTHON:-/usr/bin/python3}" "$top/scripts/bench-report.py" --data "$data" --out "$out" \
+    --kernel-obj "$obj" --abi "$ABI" --reference "$REFERENCE"
