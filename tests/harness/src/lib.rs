@@ -14,6 +14,8 @@
 //!   switch points under a chooser (the base of schedule exploration).
 //! - [`diff`]: comparing the C original and the port step by step (allowed
 //!   divergences, scenarios, random generation, shrinking, reports).
+//! - [`replay`]: vkernel(7) as the client: a simulated vkernel's VMSPACE
+//!   traffic replayed on both implementations (docs/replay.md).
 //!
 //! See `tests/kern/README.md` for the model and the trace/dump formats.
 
@@ -21,6 +23,7 @@ pub mod bench;
 pub mod diff;
 pub mod ffi;
 pub mod impls;
+pub mod replay;
 pub mod step;
 pub mod world;
 

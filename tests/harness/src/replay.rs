@@ -1,0 +1,391 @@
+//! vkernel(7) as the client: a replay of the VMSPACE traffic a DragonFly
+//! vkernel (`sys/platform/vkernel64`) makes, on both implementations.
+//!
+//! [`generate`] simulates a vkernel (module `vk`): boot, emulated processes
+//! that fault, make system calls, take signals, fork, exec and exit on
+//! several vcpus (LWPs), and the vkernel's own end, with some vmspaces
+//! still active.  What it records is the sequence of host events: the
+//! VMSPACE system calls, the kernel paths that call the hooks, and the
+//! vkernel's writes to its own memory (frames it hands to vmspace_ctl).
+//! Calls that vcpus make at the same time run as one concurrent group,
+//! interleaved at the model's switch points by a seeded chooser.
+//!
+//! [`run`] plays a workload on one implementation; [`check_vkernel`]
+//! checks what the vkernel itself relies on (it panics when a
+//! create/mmap/SETMAP/destroy/ctl fails).  The C-vs-Rust comparison is the
+//! differential harness's.
+//!
+//! See docs/replay.md.
+
+mod vk;
+#[cfg(feature = "port")]
+mod compare;
+
+#[cfg(feature = "port")]
+pub use compare::{replay, Replay, Unexpected};
+
+use crate::step::{ConcurrentOutcome, Decision, Step, StepOutcome};
+use crate::{Impl, World};
+
+pub use vk::{LAUNCHER, VK};
+
+/// How the vkernel runs its emulated processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// hw.vmm.enable=0 or `vkernel -d`: one host VMSPACE per emulated
+    /// vmspace, MAP_VPAGETABLE page tables, MADV_INVAL invalidations.
+    Classic,
+    /// hw.vmm.enable=1: the vcpus are guest threads (td_vmm); ids are guest
+    /// cr3 values, no per-process create/mmap/mcontrol/destroy.
+    Vmm,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Classic => "classic",
+            Mode::Vmm => "vmm",
+        }
+    }
+}
+
+/// How the vkernel process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ending {
+    /// shutdown -p / halt: every vcpu idle in vkernel context.
+    Halt,
+    /// SIGKILL (or shutdown while busy): some vcpus run emulated code when
+    /// the process exits.
+    Kill,
+}
+
+/// One vkernel's life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub mode: Mode,
+    /// vkernel cpus (`-n`): LWPs making calls, 1..=8.
+    pub vcpus: usize,
+    /// Emulated processes created over its life (init included).
+    pub procs: usize,
+    /// Mean traps (vkernel_trap calls) per emulated process before it exits.
+    pub traps: usize,
+    pub ending: Ending,
+    /// Percent of the chances to run adjacent independent calls of
+    /// different vcpus concurrently that are taken.
+    pub together: u32,
+    pub seed: u64,
+}
+
+impl std::fmt::Display for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "mode={} vcpus={} procs={} traps={} ending={:?} together={} seed={:#x}",
+            self.mode.name(),
+            self.vcpus,
+            self.procs,
+            self.traps,
+            self.ending,
+            self.together,
+            self.seed
+        )
+    }
+}
+
+/// What the vkernel needs from a call (it panics otherwise), or what the
+/// kernel's guard must decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Result ignored (MADV_NOSYNC) or an outside step.
+    Any,
+    Ret(i64),
+    /// Returns 0 with this sysmsg result (vmspace_mmap's address).
+    Sysmsg(i64),
+    /// Whether the kernel path's guard calls the hook.
+    Called(bool),
+}
+
+impl Expect {
+    fn holds(self, o: &StepOutcome) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Ret(r) => o.ret == Some(r),
+            Expect::Sysmsg(r) => o.ret == Some(0) && o.sysmsg_result == Some(r),
+            Expect::Called(c) => o.called == c,
+        }
+    }
+}
+
+/// One step of a workload with what it stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub step: Step,
+    pub expect: Expect,
+    /// The vkernel64 (or host) code this step stands for, "file:function".
+    pub label: &'static str,
+}
+
+/// A unit of a workload.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    One(Item),
+    /// Calls of distinct LWPs at the same time, interleaved at the model's
+    /// switch points by a chooser seeded with `seed`.
+    Together { items: Vec<Item>, seed: u64 },
+}
+
+/// A generated workload.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub config: Config,
+    pub ops: Vec<Op>,
+    /// Emulated processes created.
+    pub procs: usize,
+}
+
+impl Workload {
+    /// Call steps (system calls and kernel paths, each run on both
+    /// implementations).
+    pub fn call_steps(&self) -> usize {
+        self.ops
+            .iter()
+            .map(|o| match o {
+                Op::One(i) => i.step.thread().is_some() as usize,
+                Op::Together { items, .. } => items.len(),
+            })
+            .sum()
+    }
+
+    /// Host cpus the world needs.
+    pub fn ncpu(&self) -> usize {
+        self.config.vcpus.clamp(1, 8)
+    }
+}
+
+/// What one step of the vkernel simulation emits: outside steps (its
+/// memory, the frame the host saved), then at most one call.
+pub(crate) struct Act {
+    vcpu: Option<usize>,
+    label: &'static str,
+    pre: Vec<Step>,
+    call: Option<(Step, Expect)>,
+    /// ids the call creates or destroys / only uses; vkernel memory slots
+    /// it reads or writes.
+    excl: Vec<u64>,
+    shared: Vec<u64>,
+    mem: Vec<usize>,
+}
+
+impl Act {
+    fn outside(label: &'static str, pre: Vec<Step>) -> Act {
+        Act { vcpu: None, label, pre, call: None, excl: vec![], shared: vec![], mem: vec![] }
+    }
+
+    fn call(vcpu: Option<usize>, label: &'static str, pre: Vec<Step>, call: Step, expect: Expect) -> Act {
+        Act { vcpu, label, pre, call: Some((call, expect)), excl: vec![], shared: vec![], mem: vec![] }
+    }
+
+    fn excl(&mut self, id: u64) -> &mut Act {
+        self.excl.push(id);
+        self
+    }
+
+    fn shared(&mut self, id: u64) -> &mut Act {
+        self.shared.push(id);
+        self
+    }
+
+    fn mem(&mut self, slot: usize) -> &mut Act {
+        self.mem.push(slot);
+        self
+    }
+
+    /// Whether the call may run concurrently with other vcpus' calls: the
+    /// system calls and traps of a vcpu (not exits, forks of the host).
+    fn fusable(&self) -> bool {
+        self.vcpu.is_some()
+            && matches!(
+                self.call,
+                Some((Step::Create { .. } | Step::Destroy { .. } | Step::Ctl { .. } | Step::Mmap { .. }
+                    | Step::Mcontrol { .. } | Step::Trap { .. }, _))
+            )
+    }
+
+    /// The vkernel orders these two (same vcpu, an id one creates or
+    /// destroys and the other uses, the same thread's memory; outside steps
+    /// of no vcpu order everything).
+    fn ordered(&self, b: &Act) -> bool {
+        self.vcpu.is_none()
+            || b.vcpu.is_none()
+            || self.vcpu == b.vcpu
+            || self.excl.iter().any(|x| b.excl.contains(x) || b.shared.contains(x))
+            || b.excl.iter().any(|x| self.shared.contains(x))
+            || self.mem.iter().any(|x| b.mem.contains(x))
+    }
+}
+
+/// SplitMix64: small, seeded, the same on every host.
+#[derive(Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// Simulates the vkernel `config` describes and returns the host events.
+pub fn generate(config: &Config) -> Workload {
+    assert!((1..=8).contains(&config.vcpus), "vcpus: 1..=8");
+    assert!(config.procs >= 1, "procs: init at least");
+    let mut sim = vk::Vk::new(config);
+    sim.simulate();
+    let procs = sim.created;
+    let acts = std::mem::take(&mut sim.acts);
+    let mut rng = Rng::new(config.seed ^ 0x7e91_11e5_0f0c_a11e);
+    let ops = fuse(acts, &mut rng, config.together, config.vcpus);
+    Workload { config: config.clone(), ops, procs }
+}
+
+/// Turns acts into ops: sets of acts of different vcpus that the vkernel
+/// does not order become concurrent groups.  A group starts at an act and
+/// takes later acts (within a window) that are ordered neither with the
+/// group nor with the acts they are moved before; the group's outside
+/// steps run first, in order.
+fn fuse(acts: Vec<Act>, rng: &mut Rng, pct: u32, vcpus: usize) -> Vec<Op> {
+    let window = 8 * vcpus;
+    let mut ops = Vec::new();
+    let mut taken = vec![false; acts.len()];
+    for i in 0..acts.len() {
+        if taken[i] {
+            continue;
+        }
+        taken[i] = true;
+        let mut group = vec![i];
+        if vcpus > 1 && acts[i].fusable() && rng.below(100) < pct as u64 {
+            let limit = 2 + rng.below(vcpus as u64 - 1) as usize;
+            let mut skipped: Vec<usize> = Vec::new();
+            for j in i + 1..acts.len().min(i + 1 + window) {
+                if group.len() == limit {
+                    break;
+                }
+                if taken[j] {
+                    continue;
+                }
+                let free = acts[j].fusable()
+                    && group.iter().chain(&skipped).all(|&g| !acts[g].ordered(&acts[j]));
+                if free {
+                    group.push(j);
+                } else {
+                    skipped.push(j);
+                }
+            }
+        }
+        if group.len() == 1 {
+            push_pre(&mut ops, &acts[i]);
+            if let Some((step, expect)) = acts[i].call.clone() {
+                ops.push(Op::One(Item { step, expect, label: acts[i].label }));
+            }
+            continue;
+        }
+        let mut items = Vec::new();
+        for &g in &group {
+            taken[g] = true;
+            push_pre(&mut ops, &acts[g]);
+            let (step, expect) = acts[g].call.clone().unwrap();
+            items.push(Item { step, expect, label: acts[g].label });
+        }
+        ops.push(Op::Together { items, seed: rng.next_u64() });
+    }
+    ops
+}
+
+fn push_pre(ops: &mut Vec<Op>, a: &Act) {
+    for s in &a.pre {
+        ops.push(Op::One(Item { step: s.clone(), expect: Expect::Any, label: a.label }));
+    }
+}
+
+/// What an op did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    One(StepOutcome),
+    Together(ConcurrentOutcome),
+}
+
+/// The chooser of a concurrent group: uniform among the runnable threads,
+/// seeded, so both implementations see the same choices for the same
+/// decisions.
+pub fn chooser(seed: u64) -> impl FnMut(&Decision) -> usize {
+    let mut rng = Rng::new(seed);
+    move |d: &Decision| d.runnable[rng.below(d.runnable.len() as u64) as usize]
+}
+
+/// Runs op `op` of a workload with `imp`.  Outside steps are run without a
+/// state snapshot (no kernel code runs).
+pub fn run_op(world: &mut World, imp: Impl, op: &Op) -> Outcome {
+    match op {
+        Op::One(it) => {
+            let call = it.step.thread().is_some();
+            world.set_snapshots(call);
+            let o = world.run_step(imp, &it.step);
+            world.set_snapshots(true);
+            Outcome::One(o)
+        }
+        Op::Together { items, seed } => {
+            let steps: Vec<Step> = items.iter().map(|i| i.step.clone()).collect();
+            Outcome::Together(world.run_concurrent(imp, &steps, &mut chooser(*seed)))
+        }
+    }
+}
+
+/// The first op at which the vkernel would have panicked (a failed
+/// create/mmap/SETMAP/destroy/ctl, a trap the host did not hand over),
+/// as a message.  Only meaningful for runs that did not fault.
+pub fn check_vkernel(op: &Op, out: &Outcome) -> Option<String> {
+    let pairs: Vec<(&Item, &StepOutcome)> = match (op, out) {
+        (Op::One(i), Outcome::One(o)) => vec![(i, o)],
+        (Op::Together { items, .. }, Outcome::Together(c)) => items.iter().zip(&c.calls).collect(),
+        _ => unreachable!("outcome of another op"),
+    };
+    for (i, o) in pairs {
+        if o.fault.is_none() && !i.expect.holds(o) {
+            return Some(format!(
+                "{}: {:?} expected {:?}, got ret={:?} sysmsg={:?} called={}",
+                i.label, i.step, i.expect, o.ret, o.sysmsg_result, o.called
+            ));
+        }
+    }
+    None
+}
+
+/// Plays a whole workload on `imp` in a fresh world, handing each op's
+/// outcome to `each` (op index, op, outcome).  Returns the number of entry
+/// point calls made (system calls, and hooks the kernel's guards called).
+pub fn run(imp: Impl, wl: &Workload, world: &mut World, each: &mut dyn FnMut(usize, &Op, &Outcome)) -> usize {
+    world.reset(wl.ncpu());
+    let mut calls = 0;
+    for (k, op) in wl.ops.iter().enumerate() {
+        let out = run_op(world, imp, op);
+        calls += match (&out, op) {
+            (Outcome::One(o), Op::One(i)) => (i.step.thread().is_some() && o.called) as usize,
+            (Outcome::Together(c), _) => c.calls.iter().filter(|o| o.called).count(),
+            _ => 0,
+        };
+        each(k, op, &out);
+    }
+    calls
+}
