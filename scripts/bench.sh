@@ -5,8 +5,14 @@
 #
 # 1. Builds the harness's bench driver in release mode (opt-level 2, the
 #    kernel object's) with the port linked.  The C original and the shim are
-#    compiled by cc at the same level (-O2); the Rust code gets frame
-#    pointers as cc gives the C (-fno-omit-frame-pointer).
+#    compiled by cc at the same level (-O2).  Both are built as the kernel
+#    is, position-dependent (Rust: relocation-model static; C: -fno-pie): a
+#    host PIE build would make the Rust code call the model through the GOT
+#    (rustc leaves its GOT relocations unrelaxed, gcc's become direct
+#    calls), an artifact of the host build that the kernel object has not.
+#    Frame pointers in both (cc: -fno-omit-frame-pointer), as in the kernel.
+#    RUSTFLAGS with --target apply to the harness and the port, not to build
+#    scripts.
 # 2. Counts instructions with callgrind: collection is on only around the
 #    measured calls, one dump per workload and implementation.
 # 3. Times the same workloads natively (median per call).
@@ -32,21 +38,22 @@ mkdir -p "$data"
 echo "bench: building the harness (release, feature port)"
 # The JSON messages name the objects whose functions are each
 # implementation's (the C original's object, the port's rlib).
-RUSTFLAGS="-C force-frame-pointers=yes" \
-    cargo build --quiet --release -p harness --features port --bin bench --target-dir "$target_dir" \
-    --message-format=json-render-diagnostics > "$data/cargo.json"
-bin=$target_dir/release/bench
+host=x86_64-unknown-linux-gnu
+CFLAGS="-fno-pie -mgeneral-regs-only" RUSTFLAGS="-C relocation-model=static -C force-frame-pointers=yes" \
+    cargo build --quiet --release -p harness --features port --bin bench --target $host \
+    --target-dir "$target_dir" --message-format=json-render-diagnostics > "$data/cargo.json"
+bin=$target_dir/$host/release/bench
 
 "$bin" list > "$data/workloads.tsv"
 
 echo "bench: counting instructions (valgrind --tool=callgrind)"
 valgrind --tool=callgrind --collect-atstart=no --separate-threads=no \
     --callgrind-out-file="$data/callgrind.out" \
-    "$bin" count ${BENCH_REPS_COUNT:-} 2> "$data/callgrind.log" ||
+    "$bin" count "${BENCH_REPS_COUNT:-4}" 2> "$data/callgrind.log" ||
     { cat "$data/callgrind.log"; exit 1; }
 
 echo "bench: timing (native, median of repeated runs)"
-"$bin" time ${BENCH_REPS_TIME:-} > "$data/times.tsv"
+"$bin" time "${BENCH_REPS_TIME:-2000}" > "$data/times.tsv"
 
 # Debian's python3: python3-matplotlib (scripts/deps.sh) draws the chart.
 "${PYTHON:-/usr/bin/python3}" "$top/scripts/bench-report.py" --data "$data" --out "$out" \
