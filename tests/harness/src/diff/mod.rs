@@ -420,12 +420,11 @@ fn td_vmm_lwp_exit(pre: &PreState, step: &Step, c: &StepOutcome, rust: &StepOutc
     let Some(k) = c.trace.iter().zip(&rust.trace).position(|(a, b)| a != b) else {
         return false;
     };
+    // The steps that reach vkernel_lwp_exit(), and the process it names.
     let pid = match *step {
         Step::Hook { hook: Hook::Exit { pid } | Hook::LwpExit { pid, .. }, .. } => pid,
-        _ => match step.thread() {
-            Some((pid, _)) => pid,
-            None => return false,
-        },
+        Step::LwpExit { pid, .. } | Step::Exit { pid, .. } | Step::Exec { pid, .. } => pid,
+        _ => return false,
     };
     let warning = format!(" kprintf(\"Warning, pid {pid} killed with active VC!|\")");
     let c_warns = c.trace[k].contains(&warning);
