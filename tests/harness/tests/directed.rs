@@ -89,3 +89,20 @@ fn allowed_divergence_td_vmm_lwp_exit_both_behaviours() {
     let other = harness::Step::Trap { pid: 1, tid: 1, frame: None };
     assert!(matches!(diff::compare_step(i, &c[i].pre, &other, co, ro), Verdict::Unexpected(_)));
 }
+
+/// The concurrent directed scenarios (paths only concurrency reaches), for
+/// each implementation, then diffed.
+#[test]
+fn concurrent_directed() {
+    let mut w = World::new(2);
+    for c in directed::concurrent() {
+        for &imp in Impl::all() {
+            if let Err(e) = c.run(&mut w, imp) {
+                panic!("{e}");
+            }
+        }
+        if let Err(d) = directed::diff_concurrent(&mut w, &c) {
+            panic!("{}: unexpected divergence\n{}", c.name(), d.render());
+        }
+    }
+}

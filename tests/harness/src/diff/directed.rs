@@ -16,6 +16,7 @@ use crate::impls::Impl;
 use crate::step::*;
 use crate::world::World;
 use crate::EJUSTRETURN;
+use std::fmt::Write as _;
 
 /// What must hold after a step.
 #[derive(Clone, Debug, PartialEq)]
@@ -1159,4 +1160,194 @@ fn harness_refs_offset() -> u64 {
 /// The directed scenarios as diff scenarios.
 pub fn scenarios() -> Vec<Scenario> {
     all().iter().map(Directed::scenario).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Concurrent directed scenarios: the paths only concurrency reaches.
+
+/// How the threads of a concurrent scenario are interleaved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// Switch to another runnable thread at every switch point.
+    RoundRobin,
+    /// Run call 0 until it blocks (model_may_block: tokens given up), then
+    /// the others to the end, then call 0 again.
+    FirstBlocksThenOthers,
+}
+
+impl Schedule {
+    pub fn chooser(self) -> impl FnMut(&Decision) -> usize {
+        let mut last = usize::MAX;
+        move |d: &Decision| {
+            let pick = match self {
+                Schedule::RoundRobin => *d.runnable.iter().find(|&&i| i != last).unwrap_or(&d.runnable[0]),
+                Schedule::FirstBlocksThenOthers => {
+                    let first_blocked = d.states[0] == ThreadState::Blocked;
+                    if d.runnable.contains(&0) && !first_blocked {
+                        0
+                    } else {
+                        *d.runnable.iter().find(|&&i| i != 0).unwrap_or(&d.runnable[0])
+                    }
+                }
+            };
+            last = pick;
+            pick
+        }
+    }
+}
+
+/// A concurrent directed scenario: sequential setup steps (with their
+/// checks), then calls on distinct threads run at once under `schedule`,
+/// then `expect` on the outcome (derived from the C source like the rest).
+#[derive(Clone)]
+pub struct Concurrent {
+    pub setup: Directed,
+    pub calls: Vec<Step>,
+    pub schedule: Schedule,
+    pub expect: fn(&ConcurrentOutcome, &World) -> Result<(), String>,
+}
+
+impl Concurrent {
+    pub fn name(&self) -> &'static str {
+        self.setup.name
+    }
+
+    /// The concurrent part with `imp` on a world the setup ran in.
+    pub fn run_calls(&self, w: &mut World, imp: Impl) -> ConcurrentOutcome {
+        let mut choose = self.schedule.chooser();
+        let o = w.run_concurrent(imp, &self.calls, &mut choose);
+        ConcurrentOutcome {
+            trace: o.trace.iter().map(|l| super::normalise(l)).collect(),
+            dump: o.dump.as_deref().map(super::normalise),
+            fault: o.fault.as_ref().map(|f| Fault { kind: f.kind, message: super::normalise(&f.message) }),
+            ..o
+        }
+    }
+
+    /// Setup with its checks, then the calls and `expect`.
+    pub fn run(&self, w: &mut World, imp: Impl) -> Result<ConcurrentOutcome, String> {
+        self.setup.run(w, imp)?;
+        let o = self.run_calls(w, imp);
+        (self.expect)(&o, w).map_err(|e| format!("{} ({}): concurrent calls: {e}", self.name(), imp.name()))?;
+        Ok(o)
+    }
+}
+
+fn has(o: &ConcurrentOutcome, line: &str) -> Result<(), String> {
+    if o.trace.iter().any(|l| l == line) {
+        Ok(())
+    } else {
+        let mut s = format!("no trace record {line:?}; trace:\n");
+        for l in &o.trace {
+            let _ = writeln!(s, "    {l}");
+        }
+        Err(s)
+    }
+}
+
+/// Two LWPs create their process's first VMSPACEs at once: both allocate a
+/// vkernel_proc before taking p_token; the second finds p_vkernel set,
+/// frees its own and uses the first's (lines 103-106).
+fn create_race() -> Concurrent {
+    let mut d = Directed::new("concurrent: two first creates race for p_vkernel", 2);
+    d.proc(1, 2);
+    d.step(Step::SetCpu { pid: 1, tid: 2, cpu: 1 });
+    Concurrent {
+        setup: d,
+        calls: vec![create(1, 1, mem::id(0)), create(1, 2, mem::id(1))],
+        schedule: Schedule::RoundRobin,
+        expect: |o, w| {
+            if o.fault.is_some() || o.calls.iter().any(|c| c.ret != Some(0)) {
+                return Err(format!("want both to succeed: {:?} {:?}", o.fault, o.calls.iter().map(|c| c.ret).collect::<Vec<_>>()));
+            }
+            has(o, "td#1.1 kmalloc(80, vkernel, M_WAITOK|M_ZERO) = vkp#0")?;
+            has(o, "td#1.2 kmalloc(80, vkernel, M_WAITOK|M_ZERO) = vkp#1")?;
+            has(o, "td#1.2 kfree(vkp#1, vkernel)")?;
+            let dump = o.dump.clone().unwrap_or_default();
+            for want in ["p_vkernel=vkp#0", &format!("ve#0 id={} refs=0", hex(mem::id(0))), &format!("ve#1 id={} refs=0", hex(mem::id(1)))] {
+                if !dump.contains(want) {
+                    return Err(format!("dump lacks {want:?}:\n{dump}"));
+                }
+            }
+            if w.kmem_live() != 3 {
+                return Err(format!("want 3 live blocks (vkp, 2 ve), got {}", w.kmem_live()));
+            }
+            Ok(())
+        },
+    }
+}
+
+/// A temporary reference at work: while LWP 1.2 sleeps in kern_mmap (its
+/// tokens given up, the entry referenced), LWP 1.1's destroy finds the
+/// entry busy.
+fn destroy_during_mmap() -> Concurrent {
+    let mut d = Directed::new("concurrent: destroy while an mmap sleeps in kern_mmap (EBUSY)", 2);
+    d.proc(1, 2);
+    d.step(Step::SetCpu { pid: 1, tid: 2, cpu: 1 });
+    d.step(create(1, 1, mem::id(0))).ret(0);
+    let mut m = mmap(mem::id(0), 0x10000, 0x1000, ffi::MAP_ANON | ffi::MAP_FIXED, -1);
+    if let Step::Mmap { tid, .. } = &mut m {
+        *tid = 2;
+    }
+    Concurrent {
+        setup: d,
+        calls: vec![m, Step::Destroy { pid: 1, tid: 1, id: mem::id(0) }],
+        schedule: Schedule::FirstBlocksThenOthers,
+        expect: |o, _| {
+            let rets: Vec<_> = o.calls.iter().map(|c| c.ret).collect();
+            if o.fault.is_some() || rets != [Some(0), Some(EBUSY)] {
+                return Err(format!("want mmap 0 and destroy EBUSY, got {rets:?} {:?}", o.fault));
+            }
+            has(o, "td#1.1 lwkt_gettoken(vkp#0.token)")?;
+            Ok(())
+        },
+    }
+}
+
+/// exec() of one LWP while another sleeps in kern_mmap holding a temporary
+/// reference: vkernel_exit's RB_SCAN finds the entry referenced and the
+/// KKASSERT in rb_vmspace_delete fires.  (DragonFly's exec single-threads
+/// the process first; the model does not.)
+fn exec_during_mmap() -> Concurrent {
+    let mut d = Directed::new("concurrent: exec while an mmap sleeps in kern_mmap (KKASSERT)", 2);
+    d.proc(1, 2);
+    d.step(Step::SetCpu { pid: 1, tid: 2, cpu: 1 });
+    d.step(create(1, 1, mem::id(0))).ret(0);
+    let mut m = mmap(mem::id(0), 0x10000, 0x1000, ffi::MAP_ANON | ffi::MAP_FIXED, -1);
+    if let Step::Mmap { tid, .. } = &mut m {
+        *tid = 2;
+    }
+    Concurrent {
+        setup: d,
+        calls: vec![m, Step::Exec { pid: 1, tid: 1 }],
+        schedule: Schedule::FirstBlocksThenOthers,
+        expect: |o, _| match &o.fault {
+            Some(f) if f.message.contains("assertion \"ve->refs == 0\" failed in rb_vmspace_delete at <src>") => {
+                has(o, "td#1.1 lwkt_gettoken(vkp#0.token)")
+            }
+            f => Err(format!("want the rb_vmspace_delete KKASSERT, got {f:?}")),
+        },
+    }
+}
+
+/// Every concurrent directed scenario.
+pub fn concurrent() -> Vec<Concurrent> {
+    vec![create_race(), destroy_during_mmap(), exec_during_mmap()]
+}
+
+/// Runs a concurrent directed scenario on both sides and compares them
+/// (setup step by step, then the concurrent part).  Ok(steps compared).
+#[cfg(feature = "port")]
+pub fn diff_concurrent(w: &mut World, c: &Concurrent) -> Result<usize, super::Divergence> {
+    let sc = c.setup.scenario();
+    let c_setup = super::scenario::run_side(w, Impl::C, &sc);
+    let c_out = c.run_calls(w, Impl::C);
+    let r_setup = super::scenario::run_side(w, Impl::Rust, &sc);
+    let r_out = c.run_calls(w, Impl::Rust);
+    let v = super::compare_runs(&sc.steps, &c_setup, &r_setup);
+    if let Some(d) = v.unexpected {
+        return Err(d);
+    }
+    super::compare_concurrent(sc.steps.len(), &c.calls, &c_out, &r_out)?;
+    Ok(sc.steps.len() + c.calls.len())
 }

@@ -1,0 +1,40 @@
+# The differential harness: the C original against the Rust port
+# (docs/diff.md).
+#
+#   make diff [DIFF_STEPS=n] [DIFF_SEED=s] [DIFF_WORKERS=w]
+#       directed set + random scenarios until DIFF_STEPS steps ran (default
+#       sized to about a minute on 2 cores), report with coverage of the C
+#       original; last line `diff: S scenarios, N steps, D unexpected
+#       divergences, lines L%, branches B%`; fails if D > 0.
+#   make coverage
+#       the directed tests with gcov on the C original; last line
+#       `coverage: vm_vmspace.c lines L%, branches B%`.
+#   make diff-ci        make diff with DIFF_CI_STEPS steps (CI)
+#   make planted-check  the harness catches deliberately wrong ports
+#
+# One build serves diff and coverage: release, the C original compiled
+# --coverage -O0 (HARNESS_COVERAGE=1), in its own target dir.
+
+DIFF_STEPS    ?= 2000000
+DIFF_CI_STEPS ?= 1000000
+DIFF_SEED     ?= 1
+DIFF_WORKERS  ?= 2
+DIFF_BIN      := target/coverage/release/diff
+
+.PHONY: diff diff-build diff-ci coverage planted-check
+diff-build:
+	HARNESS_COVERAGE=1 cargo build --quiet --release -p harness --bin diff --target-dir target/coverage
+
+diff: diff-build
+	DIFF_STEPS=$(DIFF_STEPS) DIFF_SEED=$(DIFF_SEED) DIFF_WORKERS=$(DIFF_WORKERS) $(DIFF_BIN)
+
+diff-ci: diff-build
+	DIFF_STEPS=$(DIFF_CI_STEPS) DIFF_SEED=$(DIFF_SEED) DIFF_WORKERS=$(DIFF_WORKERS) $(DIFF_BIN)
+
+coverage: diff-build
+	$(DIFF_BIN) --coverage
+
+planted-check:
+	cargo test --quiet -p harness --features planted-bugs --target-dir target/planted --test planted
+
+TEST_TARGETS += coverage diff-ci planted-check
