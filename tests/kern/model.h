@@ -258,6 +258,11 @@ long	model_kmem_live(void);
 long	model_kmem_live_type(struct malloc_type *type);
 /* Live vmspaces (including processes' own). */
 long	model_vmspace_live(void);
+/*
+ * Write-after-free check: the number of quarantined (freed) kmalloc blocks
+ * whose kfree poison was overwritten since; the first is described in msg.
+ */
+long	model_kmem_poison_check(char *msg, unsigned long msglen);
 
 /* ---- Layout facts (for the layout test) -------------------------------- */
 

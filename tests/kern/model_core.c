@@ -227,6 +227,16 @@ model_fault(int kind, const char *fmt, ...)
 }
 
 void
+model_fault_note(int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	model_fault_record(kind, fmt, ap);
+	va_end(ap);
+}
+
+void
 panic(const char *fmt, ...)
 {
 	char msg[1024];
@@ -705,6 +715,30 @@ model_nm(const void *p)
 }
 
 const char *
+model_freed_name(const void *p)
+{
+	static char buf[96];
+	struct model_vmspace *mv;
+	unsigned long off;
+	const char *kname;
+
+	for (mv = model_w.vmspaces; mv != NULL; mv = mv->next) {
+		if (mv->freed && model_in(p, &mv->vm, sizeof(mv->vm), &off)) {
+			model_name_at(buf, sizeof(buf), mv->name, off,
+			    vmspace_fields);
+			host_snprintf(buf + __builtin_strlen(buf),
+			    sizeof(buf) - __builtin_strlen(buf), "(freed)");
+			return (buf);
+		}
+	}
+	if ((kname = model_kmem_freed_name(p, &off)) != NULL) {
+		model_name_at(buf, sizeof(buf), kname, off, NULL);
+		return (buf);
+	}
+	return (NULL);
+}
+
+const char *
 model_name(const void *p)
 {
 	return (model_nm(p));
@@ -924,6 +958,13 @@ model_dump_tokens(char **bufp, size_t *lenp, size_t *capp,
 
 	P("[");
 	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref) {
+		const char *freed = model_freed_name(ref->tr_tok);
+
+		if (freed != NULL) {
+			/* Left by a use after free: not read. */
+			P("%s%s", ref == &mt->td.td_toks_base ? "" : " ", freed);
+			continue;
+		}
 		P("%s%s%s", ref == &mt->td.td_toks_base ? "" : " ",
 		  model_nm(ref->tr_tok),
 		  ref->tr_tok->t_ref != NULL &&

@@ -13,6 +13,19 @@
 
 #include "model_host.h"
 
+/*
+ * AddressSanitizer (tests/harness built with HARNESS_ASAN, see
+ * docs/sched.md): coroutine switches are announced to ASan as fiber
+ * switches, so that it knows which stack is current (no false reports when
+ * a coroutine's frames are abandoned by a panic), and quarantined kfree
+ * blocks are poisoned.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define HOST_ASAN	1
+#endif
+
 void *
 host_zalloc(size_t size)
 {
@@ -67,9 +80,28 @@ struct host_ctx {
 	ucontext_t	uc;
 	void		*map;		/* guard page + stack */
 	size_t		map_size;
+	void		(*entry)(void);
+	const void	*stack_bottom;	/* ASan: the stack, for fiber switches */
+	size_t		stack_size;
 };
 
 static __thread struct host_ctx self_ctx;
+#ifdef HOST_ASAN
+/* The context a switch is entering (read by host_ctx_start). */
+static __thread struct host_ctx *entering;
+
+/* A coroutine's first instructions: finish the fiber switch, then run. */
+static void
+host_ctx_start(void)
+{
+	struct host_ctx *me = entering;
+
+	/* Coroutines are entered from the driver: learn its stack. */
+	__sanitizer_finish_switch_fiber(NULL, &self_ctx.stack_bottom,
+	    &self_ctx.stack_size);
+	me->entry();
+}
+#endif
 
 struct host_ctx *
 host_ctx_new(size_t stack_size)
@@ -99,7 +131,17 @@ host_ctx_prepare(struct host_ctx *ctx, void (*entry)(void))
 	ctx->uc.uc_stack.ss_sp = (char *)ctx->map + (ctx->map_size -
 	    ctx->uc.uc_stack.ss_size);
 	ctx->uc.uc_link = NULL;
+	ctx->entry = entry;
+	ctx->stack_bottom = ctx->uc.uc_stack.ss_sp;
+	ctx->stack_size = ctx->uc.uc_stack.ss_size;
+#ifdef HOST_ASAN
+	/* A coroutine abandoned by a panic left its frames' redzones. */
+	__asan_unpoison_memory_region(ctx->uc.uc_stack.ss_sp,
+	    ctx->uc.uc_stack.ss_size);
+	makecontext(&ctx->uc, host_ctx_start, 0);
+#else
 	makecontext(&ctx->uc, entry, 0);
+#endif
 }
 
 void
@@ -107,6 +149,7 @@ host_ctx_delete(struct host_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	host_asan_unpoison(ctx->map, ctx->map_size);
 	munmap(ctx->map, ctx->map_size);
 	free(ctx);
 }
@@ -120,13 +163,27 @@ host_ctx_self(void)
 void
 host_ctx_switch(struct host_ctx *from, struct host_ctx *to)
 {
+#ifdef HOST_ASAN
+	void *fake_stack = NULL;
+
+	entering = to;
+	__sanitizer_start_switch_fiber(&fake_stack, to->stack_bottom,
+	    to->stack_size);
+#endif
 	if (swapcontext(&from->uc, &to->uc) != 0)
 		host_abort("model: swapcontext failed");
+#ifdef HOST_ASAN
+	__sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
 }
 
 void
 host_ctx_jump(struct host_ctx *to)
 {
+#ifdef HOST_ASAN
+	/* This context is left for good: NULL drops its fake stack. */
+	__sanitizer_start_switch_fiber(NULL, to->stack_bottom, to->stack_size);
+#endif
 	setcontext(&to->uc);
 	host_abort("model: setcontext failed");
 }
@@ -193,4 +250,26 @@ host_window_reserve(unsigned long size)
 		return (0);
 	}
 	return ((unsigned long)p);
+}
+
+void
+host_asan_poison(const void *p, size_t size)
+{
+#ifdef HOST_ASAN
+	__asan_poison_memory_region(p, size);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
+
+void
+host_asan_unpoison(const void *p, size_t size)
+{
+#ifdef HOST_ASAN
+	__asan_unpoison_memory_region(p, size);
+#else
+	(void)p;
+	(void)size;
+#endif
 }

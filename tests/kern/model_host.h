@@ -55,4 +55,12 @@ void	host_fault_arm(int on);
  */
 unsigned long host_window_reserve(unsigned long size);
 
+/*
+ * AddressSanitizer builds (the C parts compiled with -fsanitize=address):
+ * marks memory inaccessible (a later access by instrumented code is an ASan
+ * report) or accessible again.  No-ops in other builds.
+ */
+void	host_asan_poison(const void *p, size_t size);
+void	host_asan_unpoison(const void *p, size_t size);
+
 #endif /* !_MODEL_HOST_H_ */

@@ -111,6 +111,11 @@ struct model_thread *model_curmt(void);
 struct model_thread *model_mt(struct thread *td);
 void	model_fault(int kind, const char *fmt, ...)
 	    __attribute__((__noreturn__, __format__(__printf__, 2, 3)));
+/* Records a fault found by the driver (no model thread to end). */
+void	model_fault_note(int kind, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
+/* p's name if it points into a freed vmspace or kmalloc block, else NULL. */
+const char *model_freed_name(const void *p);
 void	model_trace(const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 int	model_tracing(void);

@@ -233,6 +233,8 @@ kfree(void *p, struct malloc_type *type)
 	/* Poison as DragonFly's INVARIANTS kfree does, then quarantine. */
 	for (i = 0; i + 4 <= b->size; i += 4)
 		*(__uint32_t *)((char *)p + i) = 0xdeadc0de;
+	/* ASan builds: any access to the freed block is reported. */
+	host_asan_poison(p, b->size);
 	b->freed_step = model_w.step;
 	b->next = NULL;
 	if (qtail != NULL)
@@ -245,6 +247,7 @@ kfree(void *p, struct malloc_type *type)
 
 		qhead = old->next;
 		nquar--;
+		host_asan_unpoison(old->p, old->size);
 		host_free(old->p);
 		host_free(old);
 	}
@@ -297,6 +300,34 @@ model_kmem_freed_name(const void *p, unsigned long *offp)
 }
 
 long
+model_kmem_poison_check(char *msg, unsigned long msglen)
+{
+	struct kmem_blk *b;
+	unsigned long i;
+	long bad = 0;
+
+	if (msglen > 0)
+		msg[0] = 0;
+	for (b = qhead; b != NULL; b = b->next) {
+		host_asan_unpoison(b->p, b->size);
+		for (i = 0; i + 4 <= b->size; i += 4) {
+			__uint32_t v = *(__uint32_t *)((char *)b->p + i);
+
+			if (v == 0xdeadc0de)
+				continue;
+			if (bad == 0 && msglen > 0)
+				host_snprintf(msg, msglen, "%s (freed in step %ld) "
+				    "was written after kfree: +0x%lx = 0x%x",
+				    b->name, b->freed_step, i, v);
+			bad++;
+			break;
+		}
+		host_asan_poison(b->p, b->size);
+	}
+	return (bad);
+}
+
+long
 model_kmem_live(void)
 {
 	return (nlive);
@@ -328,6 +359,7 @@ model_kmem_reset(void)
 	}
 	for (b = qhead; b != NULL; b = next) {
 		next = b->next;
+		host_asan_unpoison(b->p, b->size);
 		host_free(b->p);
 		host_free(b);
 	}

@@ -6,7 +6,12 @@
 #include "model_impl.h"
 
 /* The host range that backs no user address: direct dereferences fault. */
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan's shadow memory begins at 0x7fff8000: the window stays below. */
+#define MODEL_WINDOW_SIZE	(0x70000000UL - 0x10000000UL)
+#else
 #define MODEL_WINDOW_SIZE	(0x1000000000UL - 0x10000000UL)
+#endif
 
 static unsigned long window_base;
 static int window_tried;

@@ -454,6 +454,35 @@ model_thread_where(struct thread *td)
 	return (model_mt(td)->where);
 }
 
+/*
+ * A stopped thread whose tokens or awaited lock lie in memory another thread
+ * freed meanwhile (a vmspace_entry's vkp, a vmspace's map) would read freed
+ * memory to go on: that use after free ends the world, and the driver never
+ * reads the freed token.
+ */
+static int
+model_thread_uses_freed(struct model_thread *mt)
+{
+	struct lwkt_tokref *ref;
+	const char *what = NULL, *freed = NULL;
+
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref) {
+		if ((freed = model_freed_name(ref->tr_tok)) != NULL) {
+			what = mt->state == MODEL_TS_PREEMPTED ? "holds" :
+			    "must reacquire";
+			break;
+		}
+	}
+	if (freed == NULL && mt->wait_lock != NULL &&
+	    (freed = model_freed_name(mt->wait_lock)) != NULL)
+		what = "waits for the lock in";
+	if (freed == NULL)
+		return (0);
+	model_fault_note(MODEL_FAULT_MISUSE, "use after free: %s %s %s "
+	    "(stopped at %s)", mt->name, what, freed, mt->where);
+	return (1);
+}
+
 int
 model_runnable(struct thread *td)
 {
@@ -463,11 +492,14 @@ model_runnable(struct thread *td)
 		return (0);
 	switch (mt->state) {
 	case MODEL_TS_READY:
-	case MODEL_TS_PREEMPTED:
 		return (1);
+	case MODEL_TS_PREEMPTED:
+		return (!model_thread_uses_freed(mt));
 	case MODEL_TS_BLOCKED:
 	case MODEL_TS_TOKWAIT:
 	case MODEL_TS_LOCKWAIT:
+		if (model_thread_uses_freed(mt))
+			return (0);
 		return (model_wait_over(mt));
 	default:
 		return (0);

@@ -22,6 +22,10 @@ struct vkernel_lwp;
 struct lwp_rb_tree;
 RB_HEAD(lwp_rb_tree, lwp);
 RB_PROTOTYPE2(lwp_rb_tree, lwp, u.lwp_rbnode, rb_lwp_compare, lwpid_t);
+#ifdef _MODEL_RB_CHECKS
+/* Model instrumentation (see sys/tree.h): nothing checked for LWP trees. */
+#define lwp_rb_tree_RB_MODEL_CHECK(head, op)	((void)0)
+#endif
 
 struct lwp {
 	struct {

@@ -81,6 +81,22 @@ struct name {								\
 	(root)->rbh_inprog = NULL;					\
 } while (0)
 
+/*
+ * Model instrumentation, not in DragonFly: in the host builds linked with
+ * the model (INVARIANTS, not the kernel code model), every operation on a
+ * tree head first calls name_RB_MODEL_CHECK(head, "op"), which the header
+ * declaring the tree defines: vmspace_rb_tree's panics unless curthread holds
+ * vkp->token (sys/vkernel.h), lwp_rb_tree's checks nothing (sys/proc.h).
+ * Model threads switch only at kernel calls, so an unlocked tree operation
+ * could never show as a race: it is checked instead.
+ */
+#if defined(_KERNEL) && defined(INVARIANTS) && !defined(__code_model_kernel__)
+#define _MODEL_RB_CHECKS	1
+#define RB_MODEL_CHECK(name, head, op)	name##_RB_MODEL_CHECK(head, op)
+#else
+#define RB_MODEL_CHECK(name, head, op)	((void)0)
+#endif
+
 #ifdef _KERNEL
 #define RB_SCAN_LOCK(spin)	rb_spin_lock(spin)
 #define RB_SCAN_UNLOCK(spin)	rb_spin_unlock(spin)
@@ -173,6 +189,7 @@ name##_RB_REMOVE(struct name *head, struct type *elm)			\
 {									\
 	struct name##_scan_info *scan;					\
 									\
+	RB_MODEL_CHECK(name, head, "RB_REMOVE");			\
 	for (scan = RB_INPROG(head); scan != NULL; scan = scan->link) {	\
 		if (scan->node == elm)					\
 			scan->node = name##_RB_BSD_RB_NEXT(elm);	\
@@ -185,6 +202,7 @@ name##_RB_REMOVE(struct name *head, struct type *elm)			\
 STORQUAL struct type *							\
 name##_RB_INSERT(struct name *head, struct type *elm)			\
 {									\
+	RB_MODEL_CHECK(name, head, "RB_INSERT");			\
 	return (name##_RB_BSD_RB_INSERT((struct name##_RB_BSD *)head,	\
 					elm));				\
 }									\
@@ -192,6 +210,7 @@ name##_RB_INSERT(struct name *head, struct type *elm)			\
 STORQUAL struct type *							\
 name##_RB_FIND(struct name *head, struct type *elm)			\
 {									\
+	RB_MODEL_CHECK(name, head, "RB_FIND");				\
 	return (name##_RB_BSD_RB_FIND((struct name##_RB_BSD *)head, elm)); \
 }									\
 									\
@@ -210,6 +229,7 @@ name##_RB_PREV(struct type *elm)					\
 STORQUAL struct type *							\
 name##_RB_MINMAX(struct name *head, int val)				\
 {									\
+	RB_MODEL_CHECK(name, head, "RB_MINMAX");			\
 	return (name##_RB_BSD_RB_MINMAX((struct name##_RB_BSD *)head,	\
 					val));				\
 }									\
@@ -241,6 +261,7 @@ name##_RB_SCAN(struct name *head,					\
 	int count = 0;							\
 	int res;							\
 									\
+	RB_MODEL_CHECK(name, head, "RB_SCAN");				\
 	if (scancmp == NULL)						\
 		scancmp = name##_SCANCMP_ALL;				\
 	/* Leftmost node inside the range. */				\

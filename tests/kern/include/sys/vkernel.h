@@ -14,6 +14,10 @@
 #include <machine/frame.h>
 #include <machine/vframe.h>
 #include <machine/limits.h>
+#ifdef _MODEL_RB_CHECKS
+#include <sys/systm.h>
+#include <sys/globaldata.h>
+#endif
 
 struct proc;
 struct lwp;
@@ -48,6 +52,24 @@ struct vmspace_entry {
 };
 
 #define VKE_DELETED	0x0001
+
+#ifdef _MODEL_RB_CHECKS
+/*
+ * Model instrumentation (see sys/tree.h): "The caller must hold vkp->token"
+ * for every operation on a vkernel_proc's tree, held by this very thread.
+ */
+static __inline void
+vmspace_rb_tree_RB_MODEL_CHECK(struct vmspace_rb_tree *head, const char *op)
+{
+	struct vkernel_proc *vkp = (struct vkernel_proc *)(void *)
+	    ((char *)head - __builtin_offsetof(struct vkernel_proc, root));
+	struct lwkt_tokref *ref = vkp->token.t_ref;
+
+	if (ref == NULL || ref->tr_owner != curthread)
+		panic("model lock check: vmspace_rb_tree %s without vkp->token "
+		    "held by the caller", op);
+}
+#endif
 
 #ifdef _KERNEL
 
