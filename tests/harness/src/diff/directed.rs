@@ -1338,6 +1338,8 @@ pub fn concurrent() -> Vec<Concurrent> {
 /// Runs a concurrent directed scenario on both sides and compares them
 /// (setup step by step, then the concurrent part).  Ok(steps compared).
 #[cfg(feature = "port")]
+// A Divergence carries both outcomes; it is built once, on failure.
+#[allow(clippy::result_large_err)]
 pub fn diff_concurrent(w: &mut World, c: &Concurrent) -> Result<usize, super::Divergence> {
     let sc = c.setup.scenario();
     let c_setup = super::scenario::run_side(w, Impl::C, &sc);

@@ -276,7 +276,7 @@ impl Gen {
                 VM_MAX - 1,
                 VM_MAX,
                 VM_MAX + PAGE,
-                u64::MAX & !(PAGE - 1),
+                !(PAGE - 1),
                 u64::MAX,
                 1 << 63,
             ]),

@@ -483,6 +483,8 @@ pub fn compare_runs(steps: &[Step], c: &[Observed], rust: &[Observed]) -> RunVer
 /// each call's return and sysmsg result, then the shared trace, fault and
 /// state.  No allowed divergence is recognised here (none involves
 /// concurrency).  `index` names the run in the Divergence.
+// A Divergence carries both outcomes; it is built once, on failure.
+#[allow(clippy::result_large_err)]
 pub fn compare_concurrent(
     index: usize,
     steps: &[Step],
