@@ -41,6 +41,9 @@ const USER_SIZE: u64 = 0x8000_0000_0000;
 /// VPTE_V | VPTE_RW | VPTE_U, or'ed into MADV_SETMAP's value.
 const VPTE_V_RW_U: i64 = 7;
 const PAGE: u64 = 4096;
+/// Valid ptes an emulated process keeps at most (its pages come from
+/// `some_va`'s 768).
+const RESIDENT_MAX: usize = 64;
 
 /// Where things live in the vkernel's memory (host user addresses, all in
 /// the model's user window, so a kernel dereferencing one directly takes a
@@ -142,6 +145,8 @@ pub struct Vk<'a> {
     pub acts: Vec<Act>,
     /// vcpu i is LWP (VK, i + 1); its running thread.
     vcpus: Vec<Option<usize>>,
+    /// Whether vcpu i has a vkernel_lwp (after its first vmspace_ctl).
+    vklp: Vec<bool>,
     procs: Vec<EProc>,
     threads: Vec<EThread>,
     spaces: Vec<Space>,
@@ -162,6 +167,7 @@ impl<'a> Vk<'a> {
             base: World::user_window().0,
             acts: Vec::new(),
             vcpus: vec![None; cfg.vcpus],
+            vklp: vec![false; cfg.vcpus],
             procs: Vec::new(),
             threads: Vec::new(),
             spaces: Vec::new(),
@@ -470,6 +476,7 @@ impl<'a> Vk<'a> {
         let (slot, regs, tls, dirty) = (th.slot, th.regs, th.tls, th.tls_dirty);
         th.tls_dirty = false;
         self.vcpus[v] = Some(t);
+        self.vklp[v] = true;
         let (tf, vf) = (self.tf_addr(slot), self.vext_addr(slot));
         let mut pre = vec![Step::UserWrite { pid: VK, addr: tf, bytes: bytes(&regs) }];
         if dirty {
@@ -560,9 +567,30 @@ impl<'a> Vk<'a> {
         if roll < 45 {
             // A page fault the host cannot resolve (no valid vpte, or a write
             // to a read-only one).  The vkernel's vm_fault -> pmap_enter.
-            let writable: Vec<u64> = self.spaces[s].pages.iter().filter(|(_, &w)| !w).map(|(&a, _)| a).collect();
-            let cow = !writable.is_empty() && self.rng.below(100) < 30;
-            let va = if cow { writable[self.rng.below(writable.len() as u64) as usize] } else { self.some_va() };
+            let readonly: Vec<u64> = self.spaces[s].pages.iter().filter(|(_, &w)| !w).map(|(&a, _)| a).collect();
+            let cow = !readonly.is_empty() && self.rng.below(100) < 30;
+            let va = if cow {
+                readonly[self.rng.below(readonly.len() as u64) as usize]
+            } else {
+                if self.spaces[s].pages.len() >= RESIDENT_MAX {
+                    // The vkernel's pageout reclaims a few pages first
+                    // (pmap_remove_all: an invalidation each).
+                    let vas: Vec<u64> = (0..4)
+                        .map(|_| {
+                            let n = self.spaces[s].pages.len() as u64;
+                            *self.spaces[s].pages.keys().nth(self.rng.below(n) as usize).unwrap()
+                        })
+                        .collect();
+                    let mut vas = vas;
+                    vas.dedup();
+                    self.remove_pages(v, s, &vas);
+                }
+                let mut va = self.some_va();
+                while self.spaces[s].pages.contains_key(&va) {
+                    va = self.some_va();
+                }
+                va
+            };
             let write = cow || self.rng.below(2) == 0;
             let err = PGEX_U | if write { PGEX_W } else { 0 };
             let off = self.rng.below(PAGE);
@@ -576,7 +604,7 @@ impl<'a> Vk<'a> {
         } else if roll < 80 {
             self.trap_out(v, T_FAST_SYSCALL, 0, 2, "host: trap.c:syscall2 -> vkernel_trap");
             self.emulated_syscall(v, t);
-        } else if roll < 95 {
+        } else if roll < 95 || self.threads[t].owns_fpu || self.vmm() {
             // A host signal (SIGALRM, SIGIO, SIGUSR1 IPI) while in emulated
             // mode: tf_trapno = 0, then the vkernel's handler; maybe a
             // reschedule.
@@ -589,16 +617,13 @@ impl<'a> Vk<'a> {
                 self.next(v, Some(t));
             }
         } else {
-            // FP use with FP_VIRTFP set: T_DNA goes to the vkernel, which
-            // gives this thread the FPU.
-            let t_fpu = !self.threads[t].owns_fpu;
+            // FP use with FP_VIRTFP set (classic): T_DNA goes to the
+            // vkernel, which gives this thread the FPU.
             self.trap_out(v, T_DNA, 0, 0, "host: trap.c:trap (T_DNA) -> vkernel_trap");
-            if t_fpu {
-                for x in self.threads.iter_mut() {
-                    x.owns_fpu = false;
-                }
-                self.threads[t].owns_fpu = true;
+            for x in self.threads.iter_mut() {
+                x.owns_fpu = false;
             }
+            self.threads[t].owns_fpu = true;
             self.next(v, Some(t));
         }
     }
@@ -623,13 +648,18 @@ impl<'a> Vk<'a> {
         let p = self.threads[t].proc;
         let s = self.procs[p].space;
         self.threads[t].regs.tf_rflags &= !(ffi::PSL_C as i64);
+        // A vfork parent whose child still borrows its vmspace is asleep in
+        // vfork; its other threads leave exiting to later.
+        let lent = self.spaces[s].users > 1 && self.procs[p].vfork_waiter.is_none();
         if self.procs[p].traps_left <= 0 {
             if self.procs[p].daemon {
                 // A daemon with nothing to do: sleeps until woken.
                 self.threads[t].state = TState::Blocked;
                 return self.next(v, None);
             }
-            return self.emulated_exit(v, t);
+            if !lent {
+                return self.emulated_exit(v, t);
+            }
         }
         let roll = self.rng.below(100);
         let nthreads = self.procs[p].threads.len();
@@ -698,7 +728,8 @@ impl<'a> Vk<'a> {
         let mut regs = self.threads[t].regs;
         regs.tf_rax = 0;
         let tls = self.threads[t].tls.info[0].base as u64;
-        let daemon = self.rng.below(100) < 10;
+        // A vfork child only execs or exits: never a daemon.
+        let daemon = !vfork && self.rng.below(100) < 10;
         let c = self.new_proc(cs, daemon, regs, tls);
         self.threads[t].regs.tf_rax = 1000 + c as i64;
         if vfork {
@@ -794,6 +825,16 @@ impl<'a> Vk<'a> {
         }
     }
 
+    fn summary(&self) -> String {
+        let mut out = format!("created {} vcpus {:?} runq {:?}\n", self.created, self.vcpus, self.runq);
+        for (i, p) in self.procs.iter().enumerate().filter(|(_, p)| p.state != PState::Reaped) {
+            out += &format!("proc {i}: {:?} daemon={} exiting={} left={} space={} users={} waiter={:?} threads={:?}\n",
+                p.state, p.daemon, p.exiting, p.traps_left, p.space, self.spaces[p.space].users, p.vfork_waiter,
+                p.threads.iter().map(|&t| self.threads[t].state).collect::<Vec<_>>());
+        }
+        out
+    }
+
     fn busy(&self) -> bool {
         self.vcpus.iter().any(|x| x.is_some()) || !self.runq.is_empty()
     }
@@ -804,18 +845,18 @@ impl<'a> Vk<'a> {
         self.boot();
         let cap = 1_000_000 + 100 * (self.cfg.procs as u64) * (self.cfg.traps as u64 + 10);
         loop {
-            assert!(self.ticks < cap, "replay: the simulated vkernel does not settle");
+            assert!(self.ticks < cap, "replay: the simulated vkernel does not settle: {}", self.summary());
             let done_creating = self.created >= self.cfg.procs;
             match self.cfg.ending {
                 Ending::Halt if done_creating && !self.busy() => break,
                 Ending::Kill if done_creating
-                    && self.vcpus.iter().filter(|x| x.is_some()).count() * 2 >= self.vcpus.len() => break,
+                    && self.vcpus.iter().filter(|x| x.is_some()).count() * 2 >= self.vcpus.len()
+                    && (self.vcpus.len() == 1 || self.vcpus[1..].iter().any(Option::is_some)) => break,
                 Ending::Kill if done_creating && !self.busy() => break,
                 _ => {}
             }
             self.tick();
         }
-        // Leave a zombie or two unreaped: exit deletes what is left.
         self.end();
     }
 
@@ -831,16 +872,27 @@ impl<'a> Vk<'a> {
     /// "killed with active VC" path); vcpu0 took the signal through
     /// postsig's intercept first.
     fn end(&mut self) {
-        if let Some(t) = self.vcpus[0] {
-            let _ = t;
+        if self.cfg.ending == Ending::Kill && self.vcpus.len() > 1 && self.vcpus[1..].iter().all(Option::is_none) {
+            // Killed while busy: some AP runs emulated code (a daemon woken
+            // if nothing else is left).
+            let live = (0..self.threads.len()).find(|&t| {
+                matches!(self.threads[t].state, TState::Runnable | TState::Blocked)
+                    && self.procs[self.threads[t].proc].state == PState::Live
+            });
+            if let Some(t) = live {
+                self.threads[t].state = TState::Runnable;
+                self.run(1, t);
+            }
+        }
+        if self.vcpus[0].is_some() {
             self.trap_out(0, 0, 0, 0, "host: kern_sig.c:postsig -> vkernel_trap (fatal signal)");
         }
         for v in 1..self.vcpus.len() {
             let running = self.vcpus[v].is_some();
             let label = if running { "host: kern_exit.c:lwp_exit (killalllwps, in emulated mode)" }
                 else { "host: kern_exit.c:lwp_exit" };
-            self.call(Some(v), label, vec![], Step::LwpExit { pid: VK, tid: Self::tid(v) },
-                Expect::Called(true));
+            let has = self.vklp[v];
+            self.call(Some(v), label, vec![], Step::LwpExit { pid: VK, tid: Self::tid(v) }, Expect::Called(has));
         }
         for &c in &COTHREADS {
             self.call(None, "host: kern_exit.c:lwp_exit (cothread)", vec![],
