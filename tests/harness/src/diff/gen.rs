@@ -474,7 +474,11 @@ impl Gen {
                         self.steps.push(Step::NewLwp { pid, tid: t });
                         Step::SetFrame { pid, tid: t, frame: f }
                     }
-                    None => Step::LwpExit { pid, tid },
+                    None => {
+                        ts.retain(|&t| t != tid);
+                        self.shadow.running.remove(&(pid, tid));
+                        Step::LwpExit { pid, tid }
+                    }
                 }
             }
             13 => {

@@ -203,6 +203,14 @@ impl Coverage {
         if self.missing_lines.is_empty() {
             let _ = writeln!(s, "  every line reached");
         }
+        let conc: Vec<String> = CONCURRENCY_ONLY
+            .iter()
+            .filter(|(l, _)| !self.missing_lines.iter().any(|(m, _)| m == l))
+            .map(|(l, _)| l.to_string())
+            .collect();
+        if !conc.is_empty() {
+            let _ = writeln!(s, "  lines {} (concurrency only) reached by the concurrent directed scenarios", conc.join(", "));
+        }
         for (l, text) in &self.missing_lines {
             let why = CONCURRENCY_ONLY
                 .iter()

@@ -7,6 +7,8 @@ use crate::impls::Impl;
 use crate::step::*;
 use crate::world::World;
 
+const PAGE: u64 = ffi::PAGE_SIZE as u64;
+
 /// Steps run in order from a freshly booted world.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -93,7 +95,14 @@ pub fn applicable(world: &World, ncpu: usize, step: &Step) -> bool {
         }
         SetCpu { pid, tid, cpu } => has_lwp(*pid, *tid) && *cpu >= 0 && (*cpu as usize) < ncpu,
         SetFrame { pid, tid, .. } | SetTls { pid, tid, .. } => has_lwp(*pid, *tid),
-        UserMap { pid, .. } | UserFault { pid, .. } => world.has_proc(*pid),
+        // User memory is mapped once (no page of the range mapped yet).
+        UserMap { pid, addr, len, .. } => {
+            world.has_proc(*pid)
+                && *len > 0
+                && (0..len.div_ceil(PAGE).min(1024)).all(|i| world.user_read(*pid, addr.saturating_add(i * PAGE), 1).is_err())
+                && world.user_read(*pid, addr.saturating_add(len - 1), 1).is_err()
+        }
+        UserFault { pid, .. } => world.has_proc(*pid),
         UserWrite { pid, addr, bytes } => world.has_proc(*pid) && world.user_read(*pid, *addr, bytes.len()).is_ok(),
         SetVkernelEnable(_) | InjectSanitize { .. } => true,
         _ => match step.thread() {
