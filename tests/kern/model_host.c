@@ -191,6 +191,7 @@ host_ctx_jump(struct host_ctx *to)
 static void (*fault_handler)(unsigned long);
 static __thread int fault_armed;
 static __thread int altstack_ready;
+static __thread void *altstack;		/* kept: the stack stays installed */
 
 static void
 fault_signal(int sig, siginfo_t *info, void *uctx)
@@ -213,7 +214,7 @@ host_fault_setup(void (*handler)(unsigned long addr))
 		stack_t ss;
 
 		ss.ss_size = 256 * 1024;
-		ss.ss_sp = malloc(ss.ss_size);
+		ss.ss_sp = altstack = malloc(ss.ss_size);
 		ss.ss_flags = 0;
 		if (ss.ss_sp == NULL || sigaltstack(&ss, NULL) != 0)
 			host_abort("model: cannot set an alternate signal stack");

@@ -16,6 +16,9 @@
 //!   divergences, scenarios, random generation, shrinking, reports).
 //! - [`replay`]: vkernel(7) as the client: a simulated vkernel's VMSPACE
 //!   traffic replayed on both implementations (docs/replay.md).
+//! - [`sched`]: SMP schedules: concurrent scenarios explored (bounded
+//!   exhaustive, random, PCT) on both implementations, compared and checked
+//!   against invariants (docs/sched.md).
 //!
 //! See `tests/kern/README.md` for the model and the trace/dump formats.
 
@@ -24,6 +27,7 @@ pub mod diff;
 pub mod ffi;
 pub mod impls;
 pub mod replay;
+pub mod sched;
 pub mod step;
 pub mod world;
 
