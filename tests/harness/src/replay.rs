@@ -22,7 +22,7 @@ mod vk;
 mod compare;
 
 #[cfg(feature = "port")]
-pub use compare::{replay, Replay, Unexpected};
+pub use compare::{replay, replay_with, Knobs, Replay, Unexpected};
 
 use crate::step::{ConcurrentOutcome, Decision, Step, StepOutcome};
 use crate::{Impl, World};
@@ -92,6 +92,38 @@ impl std::fmt::Display for Config {
     }
 }
 
+/// A call step as the kernel knows it: "vmspace_mcontrol(MADV_INVAL)",
+/// "vkernel_trap(T_PAGEFLT)", "exit1".
+pub fn call_name(step: &Step) -> String {
+    let behav = |b: i32| match b as u32 {
+        crate::ffi::MADV_INVAL => "MADV_INVAL".to_string(),
+        crate::ffi::MADV_SETMAP => "MADV_SETMAP".to_string(),
+        crate::ffi::MADV_NOSYNC => "MADV_NOSYNC".to_string(),
+        b => format!("behav {b}"),
+    };
+    match step {
+        Step::Create { id: 0, .. } => "vmspace_create(NULL)".into(),
+        Step::Create { .. } => "vmspace_create".into(),
+        Step::Destroy { .. } => "vmspace_destroy".into(),
+        Step::Ctl { .. } => "vmspace_ctl(VMSPACE_CTL_RUN)".into(),
+        Step::Mmap { .. } => "vmspace_mmap(MAP_VPAGETABLE)".into(),
+        Step::Munmap { .. } => "vmspace_munmap".into(),
+        Step::Mcontrol { behav: b, .. } => format!("vmspace_mcontrol({})", behav(*b)),
+        Step::Trap { frame, .. } => match frame.map(|f| f.tf_trapno) {
+            Some(12) => "vkernel_trap(T_PAGEFLT)".into(),
+            Some(22) => "vkernel_trap(T_DNA)".into(),
+            Some(0x81) => "vkernel_trap(syscall)".into(),
+            Some(0) => "vkernel_trap(signal)".into(),
+            t => format!("vkernel_trap({t:?})"),
+        },
+        Step::LwpExit { .. } => "lwp_exit".into(),
+        Step::Exit { .. } => "exit1".into(),
+        Step::Fork { .. } => "fork1".into(),
+        Step::Kernel { .. } => "kernel code".into(),
+        s => format!("{s:?}"),
+    }
+}
+
 /// What the vkernel needs from a call (it panics otherwise), or what the
 /// kernel's guard must decide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +158,9 @@ pub struct Item {
 }
 
 /// A unit of a workload.
+// Most ops are single steps (a Step carries a trapframe); boxing them would
+// only add an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     One(Item),
@@ -154,6 +189,21 @@ impl Workload {
                 Op::Together { items, .. } => items.len(),
             })
             .sum()
+    }
+
+    /// The calls of the workload by what they are and what they stand for
+    /// ("vmspace_mcontrol(MADV_INVAL) <- platform/pmap_inval.c:pmap_inval_cpu"),
+    /// with their number.
+    pub fn census(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        let items = self.ops.iter().flat_map(|o| match o {
+            Op::One(i) => std::slice::from_ref(i),
+            Op::Together { items, .. } => items.as_slice(),
+        });
+        for i in items.filter(|i| i.step.thread().is_some()) {
+            *m.entry(format!("{} <- {}", call_name(&i.step), i.label)).or_insert(0) += 1;
+        }
+        m
     }
 
     /// Host cpus the world needs.

@@ -2,7 +2,7 @@
 //! Rust port, compared op by op.  See docs/replay.md.
 //!
 //!     replay [--ci] [--mode classic|vmm|both] [--procs N] [--traps N]
-//!            [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S] [-v]
+//!            [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S] [-v] [--show]
 //!
 //! Without --procs etc. runs a plan of replays per mode (the default size,
 //! or the CI size with --ci); with them, one replay per mode.  The last
@@ -124,12 +124,16 @@ fn main() -> ExitCode {
             None => plan(args.ci, mode),
         };
         let (mut mp, mut mc, mut md) = (0, 0, 0);
+        let mut census = std::collections::BTreeMap::new();
         let tm = std::time::Instant::now();
         for cfg in configs {
             let wl = replay::generate(&cfg);
             if args.show {
                 show(&mut world, &wl);
                 continue;
+            }
+            for (k, n) in wl.census() {
+                *census.entry(k).or_insert(0) += n;
             }
             let r = replay::replay(&mut world, &wl);
             println!(
@@ -161,6 +165,10 @@ fn main() -> ExitCode {
             mp += r.procs;
             mc += r.calls;
             md += r.unexpected.is_some() as usize;
+        }
+        println!("  calls replayed ({}, kernel paths included when their guard skips the hook):", mode.name());
+        for (k, n) in &census {
+            println!("    {n:7}  {k}");
         }
         println!(
             "replay {}: {mp} emulated processes, {mc} calls, {md} unexpected divergences ({:.1}s)",

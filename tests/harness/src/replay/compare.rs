@@ -134,12 +134,33 @@ fn leaks(world: &World) -> Option<String> {
     (k != 0 || v != 0).then(|| format!("after the vkernel exited: {k} kmalloc blocks and {v} vmspaces left"))
 }
 
+/// Knobs for testing the comparison itself.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct Knobs {
+    /// Compare every op as at a fingerprint mismatch.
+    pub always_rerun: bool,
+    /// An outside step the port's world gets just before op k: makes the
+    /// port's side differ there.
+    pub port_extra: Option<(usize, Step)>,
+}
+
+/// Runs op k of `wl` on `imp` (with the knobs' extra step).
+fn run_op_k(world: &mut World, imp: Impl, wl: &Workload, k: usize, knobs: &Knobs) -> Outcome {
+    if let (Impl::Rust, Some((at, extra))) = (imp, &knobs.port_extra) {
+        if *at == k {
+            world.run_step(imp, extra);
+        }
+    }
+    run_op(world, imp, &wl.ops[k])
+}
+
 /// Runs ops `0..=k` of `wl` on `imp` from a fresh world; the last outcome.
-fn rerun(world: &mut World, imp: Impl, wl: &Workload, k: usize) -> Outcome {
+fn rerun(world: &mut World, imp: Impl, wl: &Workload, k: usize, knobs: &Knobs) -> Outcome {
     world.reset(wl.ncpu());
     let mut last = None;
-    for op in &wl.ops[..=k] {
-        last = Some(run_op(world, imp, op));
+    for j in 0..=k {
+        last = Some(run_op_k(world, imp, wl, j, knobs));
     }
     last.unwrap()
 }
@@ -150,13 +171,12 @@ fn rerun(world: &mut World, imp: Impl, wl: &Workload, k: usize) -> Outcome {
 /// allowed divergence the worlds differ: the port's remaining ops are only
 /// checked (no fault, what the vkernel needs, nothing left at the end).
 pub fn replay(world: &mut World, wl: &Workload) -> Replay {
-    replay_with(world, wl, false)
+    replay_with(world, wl, &Knobs::default())
 }
 
-/// [`replay`]; `always_rerun` makes every op a mismatch (tests of the
-/// comparison itself).
+/// [`replay`] with [`Knobs`] (tests of the comparison itself).
 #[doc(hidden)]
-pub fn replay_with(world: &mut World, wl: &Workload, always_rerun: bool) -> Replay {
+pub fn replay_with(world: &mut World, wl: &Workload, knobs: &Knobs) -> Replay {
     let t0 = std::time::Instant::now();
     let mut r = Replay {
         config: wl.config.clone(),
@@ -197,12 +217,12 @@ pub fn replay_with(world: &mut World, wl: &Workload, always_rerun: bool) -> Repl
     let mut k = 0;
     while k < wl.ops.len() {
         let op = &wl.ops[k];
-        let mut out = run_op(world, Impl::Rust, op);
-        if diverged.is_none() && (always_rerun || prints[k] != fingerprint(&out)) {
-            let c_out = rerun(world, Impl::C, wl, k);
+        let mut out = run_op_k(world, Impl::Rust, wl, k, knobs);
+        if diverged.is_none() && (knobs.always_rerun || prints[k] != fingerprint(&out)) {
+            let c_out = rerun(world, Impl::C, wl, k, knobs);
             let verdict = compare_op(k, &pre[k], op, &c_out, &out);
             // Back to where the port was.
-            out = rerun(world, Impl::Rust, wl, k);
+            out = rerun(world, Impl::Rust, wl, k, knobs);
             match verdict {
                 Verdict::Same => {}
                 Verdict::Allowed(a) => {

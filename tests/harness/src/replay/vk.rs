@@ -480,7 +480,7 @@ impl<'a> Vk<'a> {
         let (tf, vf) = (self.tf_addr(slot), self.vext_addr(slot));
         let mut pre = vec![Step::UserWrite { pid: VK, addr: tf, bytes: bytes(&regs) }];
         if dirty {
-            let vx = vextframe { vx_tls: tls, ..Default::default() };
+            let vx = vextframe { vx_tls: tls };
             pre.push(Step::UserWrite { pid: VK, addr: vf, bytes: bytes(&vx) });
         }
         let space = self.procs[self.threads[t].proc].space;
@@ -572,19 +572,6 @@ impl<'a> Vk<'a> {
             let va = if cow {
                 readonly[self.rng.below(readonly.len() as u64) as usize]
             } else {
-                if self.spaces[s].pages.len() >= RESIDENT_MAX {
-                    // The vkernel's pageout reclaims a few pages first
-                    // (pmap_remove_all: an invalidation each).
-                    let vas: Vec<u64> = (0..4)
-                        .map(|_| {
-                            let n = self.spaces[s].pages.len() as u64;
-                            *self.spaces[s].pages.keys().nth(self.rng.below(n) as usize).unwrap()
-                        })
-                        .collect();
-                    let mut vas = vas;
-                    vas.dedup();
-                    self.remove_pages(v, s, &vas);
-                }
                 let mut va = self.some_va();
                 while self.spaces[s].pages.contains_key(&va) {
                     va = self.some_va();
@@ -595,6 +582,19 @@ impl<'a> Vk<'a> {
             let err = PGEX_U | if write { PGEX_W } else { 0 };
             let off = self.rng.below(PAGE);
             self.trap_out(v, T_PAGEFLT, va + off, err, "host: trap.c:trap (T_PAGEFLT) -> vkernel_trap");
+            if !cow && self.spaces[s].pages.len() >= RESIDENT_MAX {
+                // The vkernel's pageout reclaims a few pages first
+                // (pmap_remove_all: an invalidation each).
+                let mut vas: Vec<u64> = (0..4)
+                    .map(|_| {
+                        let n = self.spaces[s].pages.len() as u64;
+                        *self.spaces[s].pages.keys().nth(self.rng.below(n) as usize).unwrap()
+                    })
+                    .collect();
+                vas.sort_unstable();
+                vas.dedup();
+                self.remove_pages(v, s, &vas);
+            }
             let old = self.spaces[s].pages.insert(va, write);
             // pmap_enter replacing a valid pte: pmap_clean_pte invalidates.
             if old.is_some() && !self.vmm() {
@@ -663,6 +663,11 @@ impl<'a> Vk<'a> {
         }
         let roll = self.rng.below(100);
         let nthreads = self.procs[p].threads.len();
+        if roll < 40 && self.reap(v) {
+            // wait4 reaped a zombie child.
+            self.threads[t].regs.tf_rax = 1000;
+            return self.next(v, Some(t));
+        }
         if roll < 12 && self.created < self.cfg.procs && self.live_procs() < 64 {
             self.emulated_fork(v, t);
         } else if roll < 17 && nthreads == 1 {
@@ -781,7 +786,8 @@ impl<'a> Vk<'a> {
         self.next(v, None);
     }
 
-    /// wait4 in some process: the zombie's vmspace is freed.
+    /// wait4 in some process (a syscall, or the idle vcpu's vkernel
+    /// thread finishing one): the zombie's vmspace is freed.
     fn reap(&mut self, v: usize) -> bool {
         let Some(z) = self.procs.iter().position(|p| p.state == PState::Zombie) else {
             return false;
@@ -856,6 +862,9 @@ impl<'a> Vk<'a> {
                 _ => {}
             }
             self.tick();
+        }
+        if std::env::var("REPLAY_DEBUG").is_ok() {
+            eprintln!("{}", self.summary());
         }
         self.end();
     }
