@@ -137,9 +137,10 @@ fn main() -> ExitCode {
             }
             let r = replay::replay(&mut world, &wl);
             println!(
-                "  {cfg}: {} processes, {} ops, {} calls compared, {} allowed, {} unexpected, {:.1}s",
+                "  {cfg}: {} processes, {} ops ({} concurrent groups), {} calls compared, {} allowed, {} unexpected, {:.1}s",
                 r.procs,
                 r.ops,
+                wl.ops.iter().filter(|o| matches!(o, replay::Op::Together { .. })).count(),
                 r.calls,
                 r.allowed.len(),
                 r.unexpected.is_some() as usize,

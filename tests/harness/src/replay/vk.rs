@@ -863,9 +863,6 @@ impl<'a> Vk<'a> {
             }
             self.tick();
         }
-        if std::env::var("REPLAY_DEBUG").is_ok() {
-            eprintln!("{}", self.summary());
-        }
         self.end();
     }
 
