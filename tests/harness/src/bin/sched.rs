@@ -146,6 +146,13 @@ fn explore_cmd(args: &[String]) -> ExitCode {
         );
         total.add(&per);
     }
+    let c_found: Vec<&String> = reported.iter().filter(|k| k.starts_with("c ")).collect();
+    if !c_found.is_empty() {
+        println!("C-original violations, distinct (scenario, violation):");
+        for k in c_found {
+            println!("  {}", &k[2..]);
+        }
+    }
     println!(
         "sched: {:.1}s, {:.0} schedules/s, {} runs of {} schedules",
         total.elapsed.as_secs_f64(),

@@ -147,7 +147,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "two threads create the first VMSPACEs of a process: both see no vkernel_proc, \
                  the loser of p_token frees its copy (the \"SMP race\" path)",
                 2,
-                3,
+                4,
             ),
     );
 
@@ -157,7 +157,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "create-same-id",
         "two threads create the same id on a fresh process: one gets EEXIST and frees its entry",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -166,7 +166,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "create-vs-destroy",
         "one thread destroys an id while another creates it again",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -175,7 +175,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "destroy-vs-destroy",
         "two threads destroy the same VMSPACE; the first blocks in the teardown with the entry already out of the tree",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -185,7 +185,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "destroy-vs-ctl",
         "destroy races VMSPACE_CTL_RUN, which holds a reference across its blocking kmalloc and copyins",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -194,7 +194,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "mmap-vs-destroy",
         "destroy races vmspace_mmap, which holds vmspace_token and a reference across kern_mmap",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -204,7 +204,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "munmap-vs-destroy",
         "destroy races vmspace_munmap, which holds a reference across vm_map_check_protection and vm_map_remove",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -214,7 +214,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "mcontrol-vs-destroy",
         "destroy races vmspace_mcontrol(MADV_SETMAP), which holds a reference across vm_map_madvise",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]).proc(2, &[1]);
@@ -228,7 +228,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "map-ops-two-procs",
         "mmap and munmap on one VMSPACE while another process maps into its own: vmspace_token is global",
         3,
-        1,
+       2,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -237,7 +237,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "trap-vs-destroy",
         "an LWP running in a VMSPACE traps (dropping its reference without vkp->token) while another destroys it",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -250,7 +250,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "lwp-exit-vs-destroy",
         "an LWP killed while running in a VMSPACE exits (\"killed with active VC\") while another destroys it",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2, 3]);
@@ -260,7 +260,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "ctl-ctl-destroy",
         "two LWPs enter one VMSPACE while a third destroys it, then both trap out while it destroys it again",
         3,
-        1,
+       1,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -269,7 +269,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "fork-vs-create",
         "fork while another thread creates the process's vkernel_proc: the child shares it or not",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -278,7 +278,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "fork-vs-trap",
         "fork (vkernel_inherit) while another LWP traps out of a VMSPACE",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -292,7 +292,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "shared-after-fork",
         "parent and child share a vkernel_proc: the child runs an entry the parent destroys while creating another",
         3,
-        1,
+        2,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -307,7 +307,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "a vkernel exits with an LWP still in a VMSPACE while the process sharing its vkernel_proc \
          destroys that VMSPACE and enters another",
         3,
-        1,
+        2,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -321,7 +321,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "two processes sharing a vkernel_proc exit together, each with an LWP in a VMSPACE: \
          the last reference destroys every entry",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1]);
@@ -335,7 +335,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "exec-vs-sibling",
         "a vkernel execs (vkernel_exit) while the process sharing its vkernel_proc destroys an entry",
         2,
-        3,
+        4,
     ));
 
     let s = B::new().proc(1, &[1, 2]);
@@ -350,7 +350,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "vmm-guest-vs-destroy",
                 "a VMM guest thread enters its guest (no vkp->token, no entry) while another thread destroys a VMSPACE",
                 2,
-                3,
+                4,
             ),
     );
 
@@ -366,7 +366,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "a vkernel exits while its VMM guest thread is in the guest: the C original takes the \
                  guest's id for a vmspace_entry (the allowed td_vmm divergence)",
                 2,
-                3,
+                4,
             ),
     );
 
@@ -376,7 +376,23 @@ pub fn scenarios() -> Vec<Scenario> {
         "vmm-create-race",
         "a VMM guest thread (which only creates the vkernel_proc) races a thread creating a VMSPACE",
         2,
-        3,
+        4,
+    ));
+
+    let s = B::new().proc(1, &[1, 2, 3, 4]);
+    let setup = [s.create(1, 1, a), s.create(1, 1, b), s.mmap(1, 1, a, 0)];
+    let run = vec![s.ctl(1, 1, a), s.ctl(1, 2, b), s.mcontrol(1, 3, a), s.destroy(1, 4, b)];
+    let back = vec![trap(1, 1), trap(1, 2), s.munmap(1, 3, a), s.destroy(1, 4, a)];
+    let mut s = s;
+    for st in setup {
+        s = s.seq(st);
+    }
+    v.push(s.conc(run).conc(back).seq(exit(1, 1)).done(
+        "vkernel-smp",
+        "a 4-cpu vkernel: two LWPs enter VMSPACEs, one edits a page table mapping, one destroys, \
+         then traps, munmap and destroy race (random and PCT schedules)",
+        4,
+        0,
     ));
 
     let s = B::new().proc(1, &[1, 2, 3]);
