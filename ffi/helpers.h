@@ -5,10 +5,6 @@
 #ifndef _VMSPACE_RS_HELPERS_H_
 #define _VMSPACE_RS_HELPERS_H_
 
-struct vmspace_rb_tree;
-
 MALLOC_DECLARE(M_VKERNEL);
-
-void vmspace_shim_rb_init(struct vmspace_rb_tree *root);
 
 #endif /* !_VMSPACE_RS_HELPERS_H_ */

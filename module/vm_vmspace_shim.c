@@ -12,7 +12,6 @@
  *    code (sys/tree.h: the SCAN bookkeeping, the rbh_spin protocol) for
  *    struct vmspace_entry, with rb_vmspace_compare() inlined into it as in
  *    the C original.  These are global symbols of vm_vmspace.o, as before.
- *  - RB_INIT(): a macro.
  *
  * curthread is not here: the kernel build reads %gs:globaldata from Rust
  * inline assembly, one instruction like the C macro, rather than paying a
@@ -51,15 +50,4 @@ rb_vmspace_compare(struct vmspace_entry *a, struct vmspace_entry *b)
 	if (ida > idb)
 		return (1);
 	return (0);
-}
-
-/*
- * RB_INIT(&vkp->root).
- *
- * The caller must hold p->p_token (the vkp is not yet visible).
- */
-void
-vmspace_shim_rb_init(struct vmspace_rb_tree *root)
-{
-	RB_INIT(root);
 }

@@ -535,10 +535,16 @@ impl<'a> VkernelProc<'a> {
         unsafe { b::lwkt_token_init(ptr::addr_of_mut!((*self.as_ptr()).token), c"vkernel".as_ptr()) }
     }
 
-    /// RB_INIT(&vkp->root) on a new vkp.
+    /// RB_INIT(&vkp->root) on a new vkp: as DragonFly's macro, empties the
+    /// tree and its list of scans in progress and leaves rbh_spin alone.
+    /// (Two stores; a call to the shim would cost more than they do.)
     pub fn rb_init(self) {
         // SAFETY: the tree head of a live vkp, not yet visible to anyone.
-        unsafe { b::vmspace_shim_rb_init(ptr::addr_of_mut!((*self.as_ptr()).root)) }
+        unsafe {
+            let root = ptr::addr_of_mut!((*self.as_ptr()).root);
+            (*root).rbh_root = ptr::null_mut();
+            (*root).rbh_inprog = ptr::null_mut();
+        }
     }
 
     /// lwkt_gettoken(&vkp->token).

@@ -5,7 +5,7 @@
 //! - [`kern`]: the kernel interfaces it uses, as safe Rust (the FFI boundary).
 //! - [`bindings`]: bindgen's declarations of the kernel headers.
 //! - `module/vm_vmspace_shim.c`: what only C can express (MALLOC_DEFINE,
-//!   RB_GENERATE, RB_INIT).
+//!   RB_GENERATE).
 //!
 //! The crate never uses `std` or `alloc`.  Built for the kernel it supplies
 //! the panic handler (to the kernel's `panic()`); with feature `userland` it
