@@ -201,30 +201,39 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     let tok = vkp.lock();
     let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
 
-    // NOTE: vm_map_remove() can block, hence the temporary ve->refs.
-    let ve = VeRef::new(ve);
-
-    // As sys_munmap(), with its wrap checks.
+    // As sys_munmap(), with its wrap checks, in its order.
     let mut addr = get!(uap, addr) as b::vm_offset_t;
     let pageoff = addr & PAGE_MASK;
     addr -= pageoff;
     let len = get!(uap, len) as b::vm_size_t;
     let size = round_page(len.wrapping_add(pageoff));
-    let tmpaddr = addr.wrapping_add(size);
-    #[allow(clippy::absurd_extreme_comparisons)]
-    if size < len || tmpaddr < addr {
-        Err(Error::EINVAL)
-    } else if size == 0 {
-        Ok(())
-    } else if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
-        || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
-        || !vm_map_check_protection(ve.entry().vmspace(), addr, tmpaddr)
-    {
-        Err(Error::EINVAL)
-    } else {
-        vm_map_remove(ve.entry().vmspace(), addr, tmpaddr);
-        Ok(())
+    if size < len {
+        return Err(Error::EINVAL);
     }
+    let tmpaddr = addr.wrapping_add(size);
+    if tmpaddr < addr {
+        return Err(Error::EINVAL);
+    }
+    if size == 0 {
+        return Ok(());
+    }
+    #[allow(clippy::absurd_extreme_comparisons)]
+    if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
+        || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
+    {
+        return Err(Error::EINVAL);
+    }
+
+    // NOTE: vm_map_check_protection() and vm_map_remove() can block, hence
+    // the temporary ve->refs.  (The C takes it before the checks above,
+    // which do not block: with vkp->token held nobody sees the difference,
+    // and the checks' exits have no reference to drop.)
+    let ve = VeRef::new(ve);
+    if !vm_map_check_protection(ve.entry().vmspace(), addr, tmpaddr) {
+        return Err(Error::EINVAL);
+    }
+    vm_map_remove(ve.entry().vmspace(), addr, tmpaddr);
+    Ok(())
 }
 
 /// vmspace_pread(id, buf, nbyte, flags, offset): not implemented: EINVAL
@@ -261,9 +270,6 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
     let tok = vkp.lock();
     let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
 
-    // NOTE: vm_map_madvise() can block, hence the temporary ve->refs.
-    let ve = VeRef::new(ve);
-
     // As sys_mcontrol().
     if get!(uap, behav) < 0 || get!(uap, behav) > MADV_CONTROL_END {
         return Err(Error::EINVAL);
@@ -279,6 +285,10 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
     }
     let start = trunc_page(addr);
     let end = round_page(tmpaddr);
+
+    // NOTE: vm_map_madvise() can block, hence the temporary ve->refs.
+    // (Taken after the checks, which do not block; see vmspace_munmap().)
+    let ve = VeRef::new(ve);
     vm_map_madvise(ve.entry().vmspace(), start, end, get!(uap, behav), get!(uap, value))
 }
 
