@@ -206,6 +206,21 @@ impl Workload {
         m
     }
 
+    /// Ops `0..=k` as a differential-harness scenario, concurrent groups
+    /// made sequential (what `diff::scenario::shrink` works on).
+    pub fn scenario(&self, k: usize) -> crate::diff::Scenario {
+        let steps = self.ops[..=k]
+            .iter()
+            .flat_map(|o| match o {
+                Op::One(i) => vec![i.step.clone()],
+                Op::Together { items, .. } => items.iter().map(|i| i.step.clone()).collect(),
+            })
+            .collect();
+        let mut sc = crate::diff::Scenario::new(format!("replay {} ops 0..={k}", self.config), self.ncpu(), steps);
+        sc.seed = Some(self.config.seed);
+        sc
+    }
+
     /// Host cpus the world needs.
     pub fn ncpu(&self) -> usize {
         self.config.vcpus.clamp(1, 8)

@@ -235,3 +235,27 @@ fn a_port_that_behaves_differently_is_reported_where_it_does() {
     assert_eq!(u.op, k);
     assert!(u.divergence.render().contains("rdi=0x5a5a5a5a5a5a5a5a"), "{}", u.divergence.render());
 }
+
+#[test]
+fn a_workload_prefix_is_a_scenario_the_differential_harness_shrinks() {
+    use harness::diff::scenario;
+    let mut w = World::new(1);
+    let wl = replay::generate(&Config { procs: 3, traps: 4, vcpus: 2, ..config(Mode::Vmm, Ending::Kill, 1) });
+    let r = replay::replay(&mut w, &wl);
+    let (k, _, _) = r.allowed[0];
+    // Made sequential, the ops up to the divergence reach it too.
+    let sc = wl.scenario(k);
+    let mut run = |s: &scenario::Scenario| scenario::diff_scenario(&mut w, s);
+    let reaches = |r: &scenario::ScenarioResult| {
+        r.verdict.unexpected.is_none()
+            && r.verdict.allowed.iter().any(|a| a.kind == AllowedDivergence::TdVmmLwpExit)
+    };
+    assert!(reaches(&run(&sc)));
+    let t = std::time::Instant::now();
+    let small = scenario::shrink(&sc, &mut run, &reaches);
+    // A guest LWP, a VMSPACE id, a ctl, its exit (and the setup they need).
+    assert!(small.steps.len() <= 12, "{}", small.render());
+    assert!(small.steps.iter().any(|s| matches!(s, Step::Ctl { .. })), "{}", small.render());
+    assert!(matches!(small.steps.last(), Some(Step::LwpExit { .. } | Step::Exit { .. })), "{}", small.render());
+    eprintln!("shrunk {} steps to {} in {:?}:\n{}", sc.steps.len(), small.steps.len(), t.elapsed(), small.render());
+}

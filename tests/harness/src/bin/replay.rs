@@ -2,7 +2,8 @@
 //! Rust port, compared op by op.  See docs/replay.md.
 //!
 //!     replay [--ci] [--mode classic|vmm|both] [--procs N] [--traps N]
-//!            [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S] [-v] [--show]
+//!            [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S]
+//!            [-v] [--show] [--shrink]
 //!
 //! Without --procs etc. runs a plan of replays per mode (the default size,
 //! or the CI size with --ci); with them, one replay per mode.  The last
@@ -21,16 +22,18 @@ struct Args {
     verbose: bool,
     /// Print the workload's ops with the C original's trace, no comparison.
     show: bool,
+    /// Shrink an unexpected divergence to a minimal scenario.
+    shrink: bool,
 }
 
 fn usage(msg: &str) -> ! {
     eprintln!("replay: {msg}");
-    eprintln!("usage: replay [--ci] [--mode classic|vmm|both] [--procs N] [--traps N] [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S] [-v]");
+    eprintln!("usage: replay [--ci] [--mode classic|vmm|both] [--procs N] [--traps N] [--vcpus N] [--ending halt|kill] [--together PCT] [--seed S] [-v] [--show] [--shrink]");
     std::process::exit(2);
 }
 
 fn parse() -> Args {
-    let mut a = Args { ci: false, modes: vec![Mode::Classic, Mode::Vmm], one: None, verbose: false, show: false };
+    let mut a = Args { ci: false, modes: vec![Mode::Classic, Mode::Vmm], one: None, verbose: false, show: false, shrink: false };
     let mut one = Config {
         mode: Mode::Classic,
         vcpus: 4,
@@ -55,6 +58,7 @@ fn parse() -> Args {
             "--ci" => a.ci = true,
             "-v" | "--verbose" => a.verbose = true,
             "--show" => a.show = true,
+            "--shrink" => a.shrink = true,
             "--mode" => {
                 a.modes = match val("--mode").as_str() {
                     "classic" => vec![Mode::Classic],
@@ -158,6 +162,9 @@ fn main() -> ExitCode {
             if let Some(u) = &r.unexpected {
                 println!("    UNEXPECTED divergence at op {} ({}); regenerate with: {cfg}", u.op, u.label);
                 println!("{}", indent(&u.divergence.render()));
+                if args.shrink {
+                    shrink(&mut world, &wl, u.op);
+                }
             }
             for f in &r.failures {
                 println!("    FAILED: {f}");
@@ -223,6 +230,20 @@ fn show(world: &mut World, wl: &replay::Workload) {
         }
     });
     println!("# {}", world.dump().replace('\n', "\n# "));
+}
+
+/// The ops up to a divergence, made sequential, shrunk by the differential
+/// harness to a minimal scenario, printed as Rust values.
+fn shrink(world: &mut World, wl: &replay::Workload, k: usize) {
+    use harness::diff::scenario;
+    let sc = wl.scenario(k);
+    let mut run = |s: &scenario::Scenario| scenario::diff_scenario(world, s);
+    let fails = |r: &scenario::ScenarioResult| r.verdict.unexpected.is_some();
+    if !fails(&run(&sc)) {
+        println!("    (the ops made sequential do not diverge: regenerate the workload from its config line)");
+        return;
+    }
+    println!("    shrunk reproducer:\n{}", indent(&scenario::shrink(&sc, &mut run, &fails).render()));
 }
 
 fn indent(s: &str) -> String {

@@ -70,18 +70,22 @@ fn bytes<T: Copy>(v: &T) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) }.to_vec()
 }
 
-/// `vmx_vminit_master` (platform/pc64/vmm/vmx.c, reached from the
-/// vkernel's `vmm_guest_ctl(VMM_GUEST_RUN)`): `p->p_vkernel->vkernel_cr3 =
-/// guest_cr3`.  Kernel code the harness runs on the vkernel's thread.
+/// What the VMSPACE code sees of `vmx_vminit_master` (platform/pc64/vmm/
+/// vmx.c, reached from the vkernel's `vmm_guest_ctl(VMM_GUEST_RUN)`):
+/// `if (p->p_vkernel) p->p_vkernel->vkernel_cr3 = guest_cr3`.  (Its switch
+/// to an EPT copy of the process's vmspace is not modelled.)  Kernel code
+/// the harness runs on the vkernel's thread.
 ///
 /// # Safety
-/// Called by the model on a model thread whose process has a p_vkernel.
+/// Called by the model on a model thread of a live process.
 unsafe extern "C" fn vmx_vminit_master(cr3: *mut core::ffi::c_void) -> core::ffi::c_int {
-    // SAFETY: globaldata is this cpu's, curthread runs this call, and its
-    // process got p_vkernel from the vmspace_create(NULL) before.
+    // SAFETY: globaldata is this cpu's, its curthread runs this call, and a
+    // process's p_vkernel is NULL or its live vkernel_proc.
     unsafe {
         let p = (*(*ffi::globaldata).gd_curthread).td_proc;
-        (*(*p).p_vkernel).vkernel_cr3 = cr3 as i64;
+        if !(*p).p_vkernel.is_null() {
+            (*(*p).p_vkernel).vkernel_cr3 = cr3 as i64;
+        }
     }
     0
 }
@@ -104,8 +108,6 @@ struct EThread {
     state: TState,
     /// Its vext (TLS) must be written before its next run (new or exec'd).
     tls_dirty: bool,
-    /// mdcpu->gd_npxthread == this thread: go_user clears PGEX_FPFAULT.
-    owns_fpu: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -147,6 +149,8 @@ pub struct Vk<'a> {
     vcpus: Vec<Option<usize>>,
     /// Whether vcpu i has a vkernel_lwp (after its first vmspace_ctl).
     vklp: Vec<bool>,
+    /// vcpu i's `mdcpu->gd_npxthread`: the thread whose FP state it holds.
+    npx: Vec<Option<usize>>,
     procs: Vec<EProc>,
     threads: Vec<EThread>,
     spaces: Vec<Space>,
@@ -168,6 +172,7 @@ impl<'a> Vk<'a> {
             acts: Vec::new(),
             vcpus: vec![None; cfg.vcpus],
             vklp: vec![false; cfg.vcpus],
+            npx: vec![None; cfg.vcpus],
             procs: Vec::new(),
             threads: Vec::new(),
             spaces: Vec::new(),
@@ -351,7 +356,7 @@ impl<'a> Vk<'a> {
         let mut tls = savetls::default();
         tls.info[0].base = tls_base as usize as *mut _;
         tls.info[0].size = -1;
-        self.threads.push(EThread { proc, slot, regs, tls, state: TState::Runnable, tls_dirty: true, owns_fpu: false });
+        self.threads.push(EThread { proc, slot, regs, tls, state: TState::Runnable, tls_dirty: true });
         let t = self.threads.len() - 1;
         self.procs[proc].threads.push(t);
         self.runq.push(t);
@@ -465,9 +470,10 @@ impl<'a> Vk<'a> {
     fn run(&mut self, v: usize, t: usize) {
         assert!(self.vcpus[v].is_none());
         self.runq.retain(|&x| x != t);
+        let owns_fpu = self.npx[v] == Some(t);
         let th = &mut self.threads[t];
         th.state = TState::Running(v);
-        if th.owns_fpu {
+        if owns_fpu {
             th.regs.tf_xflags &= !(ffi::PGEX_FPFAULT as i64);
         } else {
             th.regs.tf_xflags |= ffi::PGEX_FPFAULT as i64;
@@ -604,13 +610,12 @@ impl<'a> Vk<'a> {
         } else if roll < 80 {
             self.trap_out(v, T_FAST_SYSCALL, 0, 2, "host: trap.c:syscall2 -> vkernel_trap");
             self.emulated_syscall(v, t);
-        } else if roll < 95 || self.threads[t].owns_fpu || self.vmm() {
+        } else if roll < 95 || self.npx[v] == Some(t) || self.vmm() {
             // A host signal (SIGALRM, SIGIO, SIGUSR1 IPI) while in emulated
             // mode: tf_trapno = 0, then the vkernel's handler; maybe a
             // reschedule.
             self.trap_out(v, 0, 0, 0, "host: kern_sig.c:postsig -> vkernel_trap (signal)");
             if self.rng.below(2) == 0 {
-                self.threads[t].owns_fpu = false;
                 self.runq.push(t);
                 self.next(v, None);
             } else {
@@ -620,10 +625,7 @@ impl<'a> Vk<'a> {
             // FP use with FP_VIRTFP set (classic): T_DNA goes to the
             // vkernel, which gives this thread the FPU.
             self.trap_out(v, T_DNA, 0, 0, "host: trap.c:trap (T_DNA) -> vkernel_trap");
-            for x in self.threads.iter_mut() {
-                x.owns_fpu = false;
-            }
-            self.threads[t].owns_fpu = true;
+            self.npx[v] = Some(t);
             self.next(v, Some(t));
         }
     }
