@@ -189,6 +189,18 @@ pub fn scenarios() -> Vec<Scenario> {
     ));
 
     let s = B::new().proc(1, &[1, 2]);
+    let (fault, steps) = (
+        Step::UserFault { pid: 1, addr: s.l.vframe(2), len: 1, on: true },
+        vec![s.destroy(1, 1, a), s.ctl(1, 2, a)],
+    );
+    v.push(s.seq(B::new().create(1, 1, a)).seq(fault).conc(steps).seq(exit(1, 1)).done(
+        "ctl-fault-vs-destroy",
+        "destroy races a VMSPACE_CTL_RUN whose vextframe copyin faults: the restore path drops its reference",
+        2,
+        4,
+    ));
+
+    let s = B::new().proc(1, &[1, 2]);
     let steps = vec![s.mmap(1, 1, a, 0), s.destroy(1, 2, a)];
     v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(exit(1, 1)).done(
         "mmap-vs-destroy",
