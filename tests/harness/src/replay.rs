@@ -24,7 +24,9 @@ mod compare;
 #[cfg(feature = "port")]
 pub use compare::{replay, replay_with, Knobs, Replay, Unexpected};
 
-use crate::step::{ConcurrentOutcome, Decision, Step, StepOutcome};
+use crate::diff::gen::Rng;
+use crate::sched::{explore::RandomChooser, Chooser};
+use crate::step::{ConcurrentOutcome, Step, StepOutcome};
 use crate::{Impl, World};
 
 pub use vk::{LAUNCHER, VK};
@@ -179,18 +181,6 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Call steps (system calls and kernel paths, each run on both
-    /// implementations).
-    pub fn call_steps(&self) -> usize {
-        self.ops
-            .iter()
-            .map(|o| match o {
-                Op::One(i) => i.step.thread().is_some() as usize,
-                Op::Together { items, .. } => items.len(),
-            })
-            .sum()
-    }
-
     /// The calls of the workload by what they are and what they stand for
     /// ("vmspace_mcontrol(MADV_INVAL) <- platform/pmap_inval.c:pmap_inval_cpu"),
     /// with their number.
@@ -289,29 +279,6 @@ impl Act {
     }
 }
 
-/// SplitMix64: small, seeded, the same on every host.
-#[derive(Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..n (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
-
 /// Simulates the vkernel `config` describes and returns the host events.
 pub fn generate(config: &Config) -> Workload {
     assert!((1..=8).contains(&config.vcpus), "vcpus: 1..=8");
@@ -391,14 +358,6 @@ pub enum Outcome {
     Together(ConcurrentOutcome),
 }
 
-/// The chooser of a concurrent group: uniform among the runnable threads,
-/// seeded, so both implementations see the same choices for the same
-/// decisions.
-pub fn chooser(seed: u64) -> impl FnMut(&Decision) -> usize {
-    let mut rng = Rng::new(seed);
-    move |d: &Decision| d.runnable[rng.below(d.runnable.len() as u64) as usize]
-}
-
 /// Runs op `op` of a workload with `imp`.  Outside steps are run without a
 /// state snapshot (no kernel code runs).
 pub fn run_op(world: &mut World, imp: Impl, op: &Op) -> Outcome {
@@ -412,7 +371,10 @@ pub fn run_op(world: &mut World, imp: Impl, op: &Op) -> Outcome {
         }
         Op::Together { items, seed } => {
             let steps: Vec<Step> = items.iter().map(|i| i.step.clone()).collect();
-            Outcome::Together(world.run_concurrent(imp, &steps, &mut chooser(*seed)))
+            // Uniform among the runnable threads, seeded: both
+            // implementations see the same choices for the same decisions.
+            let mut ch = RandomChooser { rng: Rng::new(*seed) };
+            Outcome::Together(world.run_concurrent(imp, &steps, &mut |d| ch.choose(0, d)))
         }
     }
 }
@@ -445,12 +407,20 @@ pub fn run(imp: Impl, wl: &Workload, world: &mut World, each: &mut dyn FnMut(usi
     let mut calls = 0;
     for (k, op) in wl.ops.iter().enumerate() {
         let out = run_op(world, imp, op);
-        calls += match (&out, op) {
-            (Outcome::One(o), Op::One(i)) => (i.step.thread().is_some() && o.called) as usize,
-            (Outcome::Together(c), _) => c.calls.iter().filter(|o| o.called).count(),
-            _ => 0,
-        };
+        calls += calls_in(op, &out);
         each(k, op, &out);
     }
     calls
+}
+
+/// Entry-point calls an op made (system calls, hooks the kernel's guards
+/// called).
+pub fn calls_in(op: &Op, out: &Outcome) -> usize {
+    match (op, out) {
+        (Op::One(i), Outcome::One(o)) => {
+            (i.step.thread().is_some() && !matches!(i.step, Step::Kernel { .. }) && o.called) as usize
+        }
+        (Op::Together { .. }, Outcome::Together(c)) => c.calls.iter().filter(|o| o.called).count(),
+        _ => unreachable!("outcome of another op"),
+    }
 }

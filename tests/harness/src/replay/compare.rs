@@ -2,7 +2,7 @@
 //! harness's API ([`diff::compare_step`], [`diff::compare_concurrent`],
 //! [`diff::PreState`] and its allowed divergences).
 
-use super::{check_vkernel, run_op, Op, Outcome, Workload};
+use super::{calls_in, check_vkernel, run_op, Op, Outcome, Workload};
 use crate::diff::{self, Allowed, Divergence, PreState, Verdict};
 use crate::step::{Fault, Step};
 use crate::{Impl, World};
@@ -107,17 +107,6 @@ fn label(op: &Op) -> &'static str {
     match op {
         Op::One(i) => i.label,
         Op::Together { items, .. } => items[0].label,
-    }
-}
-
-/// Entry-point calls an op made.
-fn calls_in(op: &Op, out: &Outcome) -> usize {
-    match (op, out) {
-        (Op::One(i), Outcome::One(o)) => {
-            (i.step.thread().is_some() && !matches!(i.step, Step::Kernel { .. }) && o.called) as usize
-        }
-        (Op::Together { .. }, Outcome::Together(c)) => c.calls.iter().filter(|o| o.called).count(),
-        _ => 0,
     }
 }
 
