@@ -53,11 +53,6 @@ impl B {
         B { l: Layout::new(), phases: Vec::new() }
     }
 
-    /// VMSPACE ids: in the user window, never dereferenced by correct code.
-    fn id(&self, k: u64) -> u64 {
-        self.l.base + 0x100 + 8 * k
-    }
-
     /// Process `pid` with LWPs `tids`, user memory holding a guest frame
     /// and TLS for every LWP, each LWP in a system call.
     fn proc(mut self, pid: Pid, tids: &[Tid]) -> B {
@@ -96,33 +91,35 @@ impl B {
     fn done(self, name: &'static str, about: &'static str, ncpu: usize, bound: usize) -> Scenario {
         Scenario { name, about, ncpu, phases: self.phases, bound }
     }
-
-    // ---- steps ----
-
-    fn create(&self, pid: Pid, tid: Tid, k: u64) -> Step {
-        Step::Create { pid, tid, id: self.id(k), ty: 0, data: 0 }
-    }
-    fn destroy(&self, pid: Pid, tid: Tid, k: u64) -> Step {
-        Step::Destroy { pid, tid, id: self.id(k) }
-    }
-    /// VMSPACE_CTL_RUN with the LWP's own guest frame slot.
-    fn ctl(&self, pid: Pid, tid: Tid, k: u64) -> Step {
-        let s = tid as u64 % 4;
-        Step::Ctl { pid, tid, id: self.id(k), cmd: RUN, tframe: self.l.tframe(s), vframe: self.l.vframe(s) }
-    }
-    /// A MAP_VPAGETABLE mapping at VA, as a vkernel maps its memory.
-    fn mmap(&self, pid: Pid, tid: Tid, k: u64, off: u64) -> Step {
-        let flags = (ffi::MAP_ANON | ffi::MAP_SHARED | ffi::MAP_VPAGETABLE | ffi::MAP_FIXED) as i32;
-        Step::Mmap { pid, tid, id: self.id(k), addr: VA + off, len: LEN, prot: RWX, flags, fd: -1, offset: 0 }
-    }
-    fn munmap(&self, pid: Pid, tid: Tid, k: u64) -> Step {
-        Step::Munmap { pid, tid, id: self.id(k), addr: VA, len: LEN }
-    }
-    fn mcontrol(&self, pid: Pid, tid: Tid, k: u64) -> Step {
-        Step::Mcontrol { pid, tid, id: self.id(k), addr: VA, len: LEN, behav: ffi::MADV_SETMAP as i32, value: 0x1234_5000 }
-    }
 }
 
+/// VMSPACE ids: in the user window, never dereferenced by correct code.
+fn id(k: u64) -> u64 {
+    Layout::new().base + 0x100 + 8 * k
+}
+
+fn create(pid: Pid, tid: Tid, k: u64) -> Step {
+    Step::Create { pid, tid, id: id(k), ty: 0, data: 0 }
+}
+fn destroy(pid: Pid, tid: Tid, k: u64) -> Step {
+    Step::Destroy { pid, tid, id: id(k) }
+}
+/// VMSPACE_CTL_RUN with the LWP's own guest frame slot.
+fn ctl(pid: Pid, tid: Tid, k: u64) -> Step {
+    let (l, s) = (Layout::new(), tid as u64 % 4);
+    Step::Ctl { pid, tid, id: id(k), cmd: RUN, tframe: l.tframe(s), vframe: l.vframe(s) }
+}
+/// A MAP_VPAGETABLE mapping at VA, as a vkernel maps its memory.
+fn mmap(pid: Pid, tid: Tid, k: u64, off: u64) -> Step {
+    let flags = (ffi::MAP_ANON | ffi::MAP_SHARED | ffi::MAP_VPAGETABLE | ffi::MAP_FIXED) as i32;
+    Step::Mmap { pid, tid, id: id(k), addr: VA + off, len: LEN, prot: RWX, flags, fd: -1, offset: 0 }
+}
+fn munmap(pid: Pid, tid: Tid, k: u64) -> Step {
+    Step::Munmap { pid, tid, id: id(k), addr: VA, len: LEN }
+}
+fn mcontrol(pid: Pid, tid: Tid, k: u64) -> Step {
+    Step::Mcontrol { pid, tid, id: id(k), addr: VA, len: LEN, behav: ffi::MADV_SETMAP as i32, value: 0x1234_5000 }
+}
 fn trap(pid: Pid, tid: Tid) -> Step {
     Step::Trap { pid, tid, frame: None }
 }
@@ -135,292 +132,262 @@ fn fork(pid: Pid, tid: Tid, child: Pid) -> Step {
 
 /// Every scenario, in the order `make sched` runs them.
 pub fn scenarios() -> Vec<Scenario> {
-    let (a, b, c) = (0, 1, 2);
-    let mut v = Vec::new();
-
-    let s = B::new().proc(1, &[1, 2]);
-    v.push(
-        s.conc(vec![B::new().create(1, 1, a), B::new().create(1, 2, b)])
+    let (a, b, c, guest) = (0, 1, 2, 7);
+    let p1 = || B::new().proc(1, &[1, 2]);
+    let vmm = Step::SetTdVmm { pid: 1, tid: 2, on: true };
+    vec![
+        p1().conc(vec![create(1, 1, a), create(1, 2, b)]).seq(exit(1, 1)).done(
+            "create-race",
+            "two threads create the first VMSPACEs of a process: both see no vkernel_proc, \
+             the loser of p_token frees its copy (the \"SMP race\" path)",
+            2,
+            4,
+        ),
+        p1().conc(vec![create(1, 1, a), create(1, 2, a)]).seq(exit(1, 1)).done(
+            "create-same-id",
+            "two threads create the same id on a fresh process: one gets EEXIST and frees its entry",
+            2,
+            4,
+        ),
+        p1().seq(create(1, 1, a)).conc(vec![destroy(1, 1, a), create(1, 2, a)]).seq(exit(1, 1)).done(
+            "create-vs-destroy",
+            "one thread destroys an id while another creates it again",
+            2,
+            4,
+        ),
+        p1().seq(create(1, 1, a)).conc(vec![destroy(1, 1, a), destroy(1, 2, a)]).seq(exit(1, 1)).done(
+            "destroy-vs-destroy",
+            "two threads destroy the same VMSPACE; the first blocks in the teardown with the entry already \
+             out of the tree",
+            2,
+            4,
+        ),
+        p1().seq(create(1, 1, a))
+            .conc(vec![destroy(1, 1, a), ctl(1, 2, a)])
+            .seq(trap(1, 2))
+            .seq(destroy(1, 1, a))
             .seq(exit(1, 1))
             .done(
-                "create-race",
-                "two threads create the first VMSPACEs of a process: both see no vkernel_proc, \
-                 the loser of p_token frees its copy (the \"SMP race\" path)",
+                "destroy-vs-ctl",
+                "destroy races VMSPACE_CTL_RUN, which holds a reference across its blocking kmalloc and copyins",
                 2,
                 4,
             ),
-    );
-
-    let s = B::new().proc(1, &[1, 2]);
-    let (x, y) = (s.create(1, 1, a), s.create(1, 2, a));
-    v.push(s.conc(vec![x, y]).seq(exit(1, 1)).done(
-        "create-same-id",
-        "two threads create the same id on a fresh process: one gets EEXIST and frees its entry",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.destroy(1, 1, a), s.create(1, 2, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(exit(1, 1)).done(
-        "create-vs-destroy",
-        "one thread destroys an id while another creates it again",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.destroy(1, 1, a), s.destroy(1, 2, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(exit(1, 1)).done(
-        "destroy-vs-destroy",
-        "two threads destroy the same VMSPACE; the first blocks in the teardown with the entry already out of the tree",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.destroy(1, 1, a), s.ctl(1, 2, a)];
-    let again = s.destroy(1, 1, a);
-    v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(trap(1, 2)).seq(again).seq(exit(1, 1)).done(
-        "destroy-vs-ctl",
-        "destroy races VMSPACE_CTL_RUN, which holds a reference across its blocking kmalloc and copyins",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let (fault, steps) = (
-        Step::UserFault { pid: 1, addr: s.l.vframe(2), len: 1, on: true },
-        vec![s.destroy(1, 1, a), s.ctl(1, 2, a)],
-    );
-    v.push(s.seq(B::new().create(1, 1, a)).seq(fault).conc(steps).seq(exit(1, 1)).done(
-        "ctl-fault-vs-destroy",
-        "destroy races a VMSPACE_CTL_RUN whose vextframe copyin faults: the restore path drops its reference",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.mmap(1, 1, a, 0), s.destroy(1, 2, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(exit(1, 1)).done(
-        "mmap-vs-destroy",
-        "destroy races vmspace_mmap, which holds vmspace_token and a reference across kern_mmap",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let setup = s.mmap(1, 1, a, 0);
-    let steps = vec![s.munmap(1, 1, a), s.destroy(1, 2, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).seq(setup).conc(steps).seq(exit(1, 1)).done(
-        "munmap-vs-destroy",
-        "destroy races vmspace_munmap, which holds a reference across vm_map_check_protection and vm_map_remove",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let setup = s.mmap(1, 1, a, 0);
-    let steps = vec![s.mcontrol(1, 1, a), s.destroy(1, 2, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).seq(setup).conc(steps).seq(exit(1, 1)).done(
-        "mcontrol-vs-destroy",
-        "destroy races vmspace_mcontrol(MADV_SETMAP), which holds a reference across vm_map_madvise",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]).proc(2, &[1]);
-    let setup = [s.create(1, 1, a), s.create(2, 1, a), s.mmap(1, 1, a, 0)];
-    let steps = vec![s.mmap(1, 1, a, LEN), s.munmap(1, 2, a), s.mmap(2, 1, a, 0)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.conc(steps).seq(exit(1, 1)).seq(exit(2, 1)).done(
-        "map-ops-two-procs",
-        "mmap and munmap on one VMSPACE while another process maps into its own: vmspace_token is global",
-        3,
-       2,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let (setup, steps, again) = (s.ctl(1, 2, a), vec![s.destroy(1, 1, a), trap(1, 2)], s.destroy(1, 1, a));
-    v.push(s.seq(B::new().create(1, 1, a)).seq(setup).conc(steps).seq(again).seq(exit(1, 1)).done(
-        "trap-vs-destroy",
-        "an LWP running in a VMSPACE traps (dropping its reference without vkp->token) while another destroys it",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let (setup, steps, again) = (
-        s.ctl(1, 2, a),
-        vec![s.destroy(1, 1, a), Step::LwpExit { pid: 1, tid: 2 }],
-        s.destroy(1, 1, a),
-    );
-    v.push(s.seq(B::new().create(1, 1, a)).seq(setup).conc(steps).seq(again).seq(exit(1, 1)).done(
-        "lwp-exit-vs-destroy",
-        "an LWP killed while running in a VMSPACE exits (\"killed with active VC\") while another destroys it",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2, 3]);
-    let run = vec![s.ctl(1, 2, a), s.ctl(1, 3, a), s.destroy(1, 1, a)];
-    let back = vec![trap(1, 2), trap(1, 3), s.destroy(1, 1, a)];
-    v.push(s.seq(B::new().create(1, 1, a)).conc(run).conc(back).seq(exit(1, 1)).done(
-        "ctl-ctl-destroy",
-        "two LWPs enter one VMSPACE while a third destroys it, then both trap out while it destroys it again",
-        3,
-       1,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![fork(1, 1, 2), s.create(1, 2, a)];
-    v.push(s.conc(steps).seq(exit(2, 1)).seq(exit(1, 1)).done(
-        "fork-vs-create",
-        "fork while another thread creates the process's vkernel_proc: the child shares it or not",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let (setup, steps) = (s.ctl(1, 2, a), vec![fork(1, 1, 2), trap(1, 2)]);
-    v.push(s.seq(B::new().create(1, 1, a)).seq(setup).conc(steps).seq(exit(2, 1)).seq(exit(1, 1)).done(
-        "fork-vs-trap",
-        "fork (vkernel_inherit) while another LWP traps out of a VMSPACE",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let setup = [s.create(1, 1, a), s.create(1, 1, b), fork(1, 1, 2)];
-    let steps = vec![s.ctl(2, 1, a), s.destroy(1, 1, a), s.create(1, 2, c)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.conc(steps).seq(trap(2, 1)).seq(exit(1, 1)).seq(exit(2, 1)).done(
-        "shared-after-fork",
-        "parent and child share a vkernel_proc: the child runs an entry the parent destroys while creating another",
-        3,
-        2,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let setup = [s.create(1, 1, a), s.create(1, 1, b), s.ctl(1, 2, a), fork(1, 1, 2)];
-    let steps = vec![exit(1, 1), s.destroy(2, 1, a), s.ctl(2, 2, b)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.lwp(2, 2).conc(steps).seq(trap(2, 2)).seq(exit(2, 1)).done(
-        "exit-vs-sibling",
-        "a vkernel exits with an LWP still in a VMSPACE while the process sharing its vkernel_proc \
-         destroys that VMSPACE and enters another",
-        3,
-        2,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let setup = [s.create(1, 1, a), s.create(1, 1, b), s.ctl(1, 2, a), fork(1, 1, 2), s.ctl(2, 1, b)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.conc(vec![exit(1, 1), exit(2, 1)]).done(
-        "exit-vs-exit",
-        "two processes sharing a vkernel_proc exit together, each with an LWP in a VMSPACE: \
-         the last reference destroys every entry",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1]);
-    let setup = [s.create(1, 1, a), fork(1, 1, 2)];
-    let steps = vec![Step::Exec { pid: 1, tid: 1 }, s.destroy(2, 1, a)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.conc(steps).seq(exit(1, 1)).seq(exit(2, 1)).done(
-        "exec-vs-sibling",
-        "a vkernel execs (vkernel_exit) while the process sharing its vkernel_proc destroys an entry",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.ctl(1, 2, 7), s.destroy(1, 1, a)];
-    v.push(
-        s.seq(Step::SetTdVmm { pid: 1, tid: 2, on: true })
-            .seq(B::new().create(1, 1, a))
-            .conc(steps)
+        p1().seq(create(1, 1, a))
+            .seq(Step::UserFault { pid: 1, addr: Layout::new().vframe(2), len: 1, on: true })
+            .conc(vec![destroy(1, 1, a), ctl(1, 2, a)])
+            .seq(exit(1, 1))
+            .done(
+                "ctl-fault-vs-destroy",
+                "destroy races a VMSPACE_CTL_RUN whose vextframe copyin faults: the restore path drops its \
+                 reference",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a)).conc(vec![mmap(1, 1, a, 0), destroy(1, 2, a)]).seq(exit(1, 1)).done(
+            "mmap-vs-destroy",
+            "destroy races vmspace_mmap, which holds vmspace_token and a reference across kern_mmap",
+            2,
+            4,
+        ),
+        p1().seq(create(1, 1, a))
+            .seq(mmap(1, 1, a, 0))
+            .conc(vec![munmap(1, 1, a), destroy(1, 2, a)])
+            .seq(exit(1, 1))
+            .done(
+                "munmap-vs-destroy",
+                "destroy races vmspace_munmap, which holds a reference across vm_map_check_protection and \
+                 vm_map_remove",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(mmap(1, 1, a, 0))
+            .conc(vec![mcontrol(1, 1, a), destroy(1, 2, a)])
+            .seq(exit(1, 1))
+            .done(
+                "mcontrol-vs-destroy",
+                "destroy races vmspace_mcontrol(MADV_SETMAP), which holds a reference across vm_map_madvise",
+                2,
+                4,
+            ),
+        p1().proc(2, &[1])
+            .seq(create(1, 1, a))
+            .seq(create(2, 1, a))
+            .seq(mmap(1, 1, a, 0))
+            .conc(vec![mmap(1, 1, a, LEN), munmap(1, 2, a), mmap(2, 1, a, 0)])
+            .seq(exit(1, 1))
+            .seq(exit(2, 1))
+            .done(
+                "map-ops-two-procs",
+                "mmap and munmap on one VMSPACE while another process maps into its own: vmspace_token is global",
+                3,
+                2,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .conc(vec![destroy(1, 1, a), trap(1, 2)])
+            .seq(destroy(1, 1, a))
+            .seq(exit(1, 1))
+            .done(
+                "trap-vs-destroy",
+                "an LWP running in a VMSPACE traps (dropping its reference without vkp->token) while another \
+                 destroys it",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .conc(vec![destroy(1, 1, a), Step::LwpExit { pid: 1, tid: 2 }])
+            .seq(destroy(1, 1, a))
+            .seq(exit(1, 1))
+            .done(
+                "lwp-exit-vs-destroy",
+                "an LWP killed while running in a VMSPACE exits (\"killed with active VC\") while another \
+                 destroys it",
+                2,
+                4,
+            ),
+        B::new()
+            .proc(1, &[1, 2, 3])
+            .seq(create(1, 1, a))
+            .conc(vec![ctl(1, 2, a), ctl(1, 3, a), destroy(1, 1, a)])
+            .conc(vec![trap(1, 2), trap(1, 3), destroy(1, 1, a)])
+            .seq(exit(1, 1))
+            .done(
+                "ctl-ctl-destroy",
+                "two LWPs enter one VMSPACE while a third destroys it, then both trap out while it destroys it \
+                 again",
+                3,
+                1,
+            ),
+        p1().conc(vec![fork(1, 1, 2), create(1, 2, a)]).seq(exit(2, 1)).seq(exit(1, 1)).done(
+            "fork-vs-create",
+            "fork while another thread creates the process's vkernel_proc: the child shares it or not",
+            2,
+            4,
+        ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .conc(vec![fork(1, 1, 2), trap(1, 2)])
+            .seq(exit(2, 1))
+            .seq(exit(1, 1))
+            .done("fork-vs-trap", "fork (vkernel_inherit) while another LWP traps out of a VMSPACE", 2, 4),
+        p1().seq(create(1, 1, a))
+            .seq(create(1, 1, b))
+            .seq(fork(1, 1, 2))
+            .conc(vec![ctl(2, 1, a), destroy(1, 1, a), create(1, 2, c)])
+            .seq(trap(2, 1))
+            .seq(exit(1, 1))
+            .seq(exit(2, 1))
+            .done(
+                "shared-after-fork",
+                "parent and child share a vkernel_proc: the child runs an entry the parent destroys while \
+                 creating another",
+                3,
+                2,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(create(1, 1, b))
+            .seq(ctl(1, 2, a))
+            .seq(fork(1, 1, 2))
+            .lwp(2, 2)
+            .conc(vec![exit(1, 1), destroy(2, 1, a), ctl(2, 2, b)])
+            .seq(trap(2, 2))
+            .seq(exit(2, 1))
+            .done(
+                "exit-vs-sibling",
+                "a vkernel exits with an LWP still in a VMSPACE while the process sharing its vkernel_proc \
+                 destroys that VMSPACE and enters another",
+                3,
+                2,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(create(1, 1, b))
+            .seq(ctl(1, 2, a))
+            .seq(fork(1, 1, 2))
+            .seq(ctl(2, 1, b))
+            .conc(vec![exit(1, 1), exit(2, 1)])
+            .done(
+                "exit-vs-exit",
+                "two processes sharing a vkernel_proc exit together, each with an LWP in a VMSPACE: the last \
+                 reference destroys every entry",
+                2,
+                4,
+            ),
+        B::new()
+            .proc(1, &[1])
+            .seq(create(1, 1, a))
+            .seq(fork(1, 1, 2))
+            .conc(vec![Step::Exec { pid: 1, tid: 1 }, destroy(2, 1, a)])
+            .seq(exit(1, 1))
+            .seq(exit(2, 1))
+            .done(
+                "exec-vs-sibling",
+                "a vkernel execs (vkernel_exit) while the process sharing its vkernel_proc destroys an entry",
+                2,
+                4,
+            ),
+        p1().seq(vmm.clone())
+            .seq(create(1, 1, a))
+            .conc(vec![ctl(1, 2, guest), destroy(1, 1, a)])
             .seq(trap(1, 2))
             .seq(exit(1, 1))
             .done(
                 "vmm-guest-vs-destroy",
-                "a VMM guest thread enters its guest (no vkp->token, no entry) while another thread destroys a VMSPACE",
+                "a VMM guest thread enters its guest (no vkp->token, no entry) while another thread destroys a \
+                 VMSPACE",
                 2,
                 4,
             ),
-    );
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.ctl(1, 2, 7), s.create(1, 1, b)];
-    v.push(
-        s.seq(Step::SetTdVmm { pid: 1, tid: 2, on: true })
-            .seq(B::new().create(1, 1, a))
-            .conc(steps)
+        p1().seq(vmm.clone())
+            .seq(create(1, 1, a))
+            .conc(vec![ctl(1, 2, guest), create(1, 1, b)])
             .seq(exit(1, 1))
             .done(
                 "vmm-exit-in-guest",
-                "a vkernel exits while its VMM guest thread is in the guest: the C original takes the \
-                 guest's id for a vmspace_entry (the allowed td_vmm divergence)",
+                "a vkernel exits while its VMM guest thread is in the guest: the C original takes the guest's \
+                 id for a vmspace_entry (the allowed td_vmm divergence)",
                 2,
                 4,
             ),
-    );
-
-    let s = B::new().proc(1, &[1, 2]);
-    let steps = vec![s.create(1, 1, a), s.create(1, 2, b)];
-    v.push(s.seq(Step::SetTdVmm { pid: 1, tid: 2, on: true }).conc(steps).seq(exit(1, 1)).done(
-        "vmm-create-race",
-        "a VMM guest thread (which only creates the vkernel_proc) races a thread creating a VMSPACE",
-        2,
-        4,
-    ));
-
-    let s = B::new().proc(1, &[1, 2, 3, 4]);
-    let setup = [s.create(1, 1, a), s.create(1, 1, b), s.mmap(1, 1, a, 0)];
-    let run = vec![s.ctl(1, 1, a), s.ctl(1, 2, b), s.mcontrol(1, 3, a), s.destroy(1, 4, b)];
-    let back = vec![trap(1, 1), trap(1, 2), s.munmap(1, 3, a), s.destroy(1, 4, a)];
-    let mut s = s;
-    for st in setup {
-        s = s.seq(st);
-    }
-    v.push(s.conc(run).conc(back).seq(exit(1, 1)).done(
-        "vkernel-smp",
-        "a 4-cpu vkernel: two LWPs enter VMSPACEs, one edits a page table mapping, one destroys, \
-         then traps, munmap and destroy race (random and PCT schedules)",
-        4,
-        0,
-    ));
-
-    let s = B::new().proc(1, &[1, 2, 3]);
-    let steps = vec![
-        Step::Pread { pid: 1, tid: 1, id: s.id(a), buf: s.l.base, nbyte: 16, flags: 0, offset: 0 },
-        Step::Pwrite { pid: 1, tid: 2, id: s.id(a), buf: s.l.base, nbyte: 16, flags: 0, offset: 0 },
-        s.destroy(1, 3, a),
-    ];
-    v.push(s.seq(B::new().create(1, 1, a)).conc(steps).seq(exit(1, 1)).done(
-        "pread-pwrite-vs-destroy",
-        "the unimplemented pread/pwrite look the entry up while it is destroyed",
-        3,
-        2,
-    ));
-
-    v
+        p1().seq(vmm).conc(vec![create(1, 1, a), create(1, 2, b)]).seq(exit(1, 1)).done(
+            "vmm-create-race",
+            "a VMM guest thread (which only creates the vkernel_proc) races a thread creating a VMSPACE",
+            2,
+            4,
+        ),
+        B::new()
+            .proc(1, &[1, 2, 3, 4])
+            .seq(create(1, 1, a))
+            .seq(create(1, 1, b))
+            .seq(mmap(1, 1, a, 0))
+            .conc(vec![ctl(1, 1, a), ctl(1, 2, b), mcontrol(1, 3, a), destroy(1, 4, b)])
+            .conc(vec![trap(1, 1), trap(1, 2), munmap(1, 3, a), destroy(1, 4, a)])
+            .seq(exit(1, 1))
+            .done(
+                "vkernel-smp",
+                "a 4-cpu vkernel: two LWPs enter VMSPACEs, one edits a page table mapping, one destroys, \
+                 then traps, munmap and destroy race (random and PCT schedules)",
+                4,
+                0,
+            ),
+        B::new()
+            .proc(1, &[1, 2, 3])
+            .seq(create(1, 1, a))
+            .conc(vec![
+                Step::Pread { pid: 1, tid: 1, id: id(a), buf: Layout::new().base, nbyte: 16, flags: 0, offset: 0 },
+                Step::Pwrite { pid: 1, tid: 2, id: id(a), buf: Layout::new().base, nbyte: 16, flags: 0, offset: 0 },
+                destroy(1, 3, a),
+            ])
+            .seq(exit(1, 1))
+            .done(
+                "pread-pwrite-vs-destroy",
+                "the unimplemented pread/pwrite look the entry up while it is destroyed",
+                3,
+                2,
+            ),
+    ]
 }
 
 /// The scenario called `name`.
