@@ -663,13 +663,13 @@ impl<'a> Vk<'a> {
                 return self.emulated_exit(v, t);
             }
         }
-        let roll = self.rng.below(100);
-        let nthreads = self.procs[p].threads.len();
-        if roll < 40 && self.reap(v) {
+        if self.rng.below(100) < 25 && self.reap(v) {
             // wait4 reaped a zombie child.
             self.threads[t].regs.tf_rax = 1000;
             return self.next(v, Some(t));
         }
+        let roll = self.rng.below(100);
+        let nthreads = self.procs[p].threads.len();
         if roll < 12 && self.created < self.cfg.procs && self.live_procs() < 64 {
             self.emulated_fork(v, t);
         } else if roll < 17 && nthreads == 1 {
