@@ -349,7 +349,10 @@ impl<'a> Refs<'a> {
     /// atomic_fetchadd_int(&refs, -1) == 1: true when this dropped the last
     /// reference.
     pub fn release(self) -> bool {
-        self.atomic().fetch_sub(1, Ordering::SeqCst) == 1
+        // fetch_add(-1), as the C: LLVM folds the address into the locked
+        // decrement for it, not for fetch_sub(1), when the count was read
+        // just before (the KKASSERT).
+        self.atomic().fetch_add(-1, Ordering::SeqCst) == 1
     }
 }
 
