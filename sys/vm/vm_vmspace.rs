@@ -105,8 +105,11 @@ fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Result {
-    // Like the C, this rereads curthread and uap's fields where it uses
-    // them rather than keep them across calls: it keeps the frame small.
+    // Like the C, this rereads uap's fields where it uses them rather than
+    // keep them across calls: it keeps the frame small.  &td->td_tls is
+    // kept (the thread stays the same across blocking calls): rereading
+    // curthread at each of its four uses would cost more than the stack
+    // slot.
     let td = curthread();
     let lp = td.td_lwp();
     let vkp = lp.lwp_proc().p_vkernel().ok_or(Error::EINVAL)?;
@@ -136,15 +139,16 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     };
     vklp.set_user_trapframe(UserPtr::new(get!(uap, tframe)));
     vklp.set_user_vextframe(UserPtr::new(get!(uap, vframe)));
+    let tls = td.td_tls();
     bcopy(frame, vklp.save_trapframe());
-    bcopy(curthread().td_tls(), vklp.save_vx_tls());
+    bcopy(tls, vklp.save_vx_tls());
     let installed = copyin(UserPtr::new(get!(uap, tframe)), frame)
-        .and_then(|()| copyin(UserPtr::new(get!(uap, vframe)).vx_tls(), curthread().td_tls()))
+        .and_then(|()| copyin(UserPtr::new(get!(uap, vframe)).vx_tls(), tls))
         .and_then(|()| cpu_sanitize_frame(frame))
-        .and_then(|()| cpu_sanitize_tls(curthread().td_tls()));
+        .and_then(|()| cpu_sanitize_tls(tls));
     if let Err(error) = installed {
         bcopy(vklp.save_trapframe(), frame);
-        bcopy(vklp.save_vx_tls(), curthread().td_tls());
+        bcopy(vklp.save_vx_tls(), tls);
         set_user_tls();
         drop(ve);
         return Err(error);
@@ -401,12 +405,7 @@ pub extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
             // A vkernel thread: vklp->ve is the entry it runs in.
             Some(no_vmm) => {
                 if let Some(ve) = vklp.ve(no_vmm) {
-                    let p = lp.lwp_proc();
-                    kprintf_killed_with_active_vc(p.p_pid());
-                    pmap_setlwpvm(lp, p.p_vmspace());
-                    vklp.clear_ve();
-                    kkassert!("vkernel_lwp_exit", ve.refs().get() > 0, "ve->refs > 0");
-                    ve.refs().sub();
+                    return vkernel_lwp_exit_running(lp, vklp, ve);
                 }
             }
             // A VMM guest thread: vklp->ve is the user's id, not a kernel
@@ -415,6 +414,25 @@ pub extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
             None => vklp.clear_ve(),
         }
     }
+    lp.set_lwp_vkernel(None);
+    // SAFETY: unlinked from the lwp, which was its only owner.
+    unsafe { kfree(vklp) };
+}
+
+/// vkernel_lwp_exit() of an lwp killed while it ran in VMSPACE `ve`, which
+/// "isn't supposed to happen" (the C's comment in vkernel_exit()): the lwp
+/// gets its own VM context back and drops its reference on `ve`.
+// Apart and cold: the usual exit then needs no saved registers, and this
+// one is tail-called, so the stack holds only its frame.
+#[cold]
+#[inline(never)]
+fn vkernel_lwp_exit_running(lp: Lwp<'_>, vklp: VkernelLwp<'_>, ve: VmspaceEntry<'_>) {
+    let p = lp.lwp_proc();
+    kprintf_killed_with_active_vc(p.p_pid());
+    pmap_setlwpvm(lp, p.p_vmspace());
+    vklp.clear_ve();
+    kkassert!("vkernel_lwp_exit", ve.refs().get() > 0, "ve->refs > 0");
+    ve.refs().sub();
     lp.set_lwp_vkernel(None);
     // SAFETY: unlinked from the lwp, which was its only owner.
     unsafe { kfree(vklp) };
