@@ -56,6 +56,14 @@ impl Error {
     pub fn to_errno(self) -> c_int {
         self.0.get()
     }
+
+    /// This error, on a path the kernel seldom takes (a caller's mistake,
+    /// not the usual traffic): `#[cold]` makes the compiler lay the usual
+    /// path out straight and this one aside, as `__predict_false()` does.
+    #[cold]
+    pub fn seldom(self) -> Self {
+        self
+    }
 }
 
 pub type Result<T = ()> = core::result::Result<T, Error>;

@@ -82,7 +82,7 @@ fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
     if ve.refs().get() != 0 {
@@ -112,7 +112,7 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     // slot.
     let td = curthread();
     let lp = td.td_lwp();
-    let vkp = lp.lwp_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(lp.lwp_proc())?;
 
     // The entry matters only without VMM.
     let tok = td.no_vmm().map(|_| vkp.lock());
@@ -179,7 +179,7 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
 fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
     // vmspace_token serialises the lookups of vkernel_find_vmspace().
     let _vmspace_token = vmspace_token();
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
 
     // NOTE: kern_mmap() can block, hence the temporary ve->refs.
     let tok = vkp.lock();
@@ -201,7 +201,7 @@ fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
 
@@ -234,7 +234,8 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     // and the checks' exits have no reference to drop.)
     let ve = VeRef::new(ve);
     if !vm_map_check_protection(ve.entry().vmspace(), addr, tmpaddr) {
-        return Err(Error::EINVAL);
+        // Seldom: a vkernel unmaps what it mapped.
+        return Err(Error::EINVAL.seldom());
     }
     vm_map_remove(ve.entry().vmspace(), addr, tmpaddr);
     Ok(())
@@ -245,7 +246,7 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
     Err(Error::EINVAL)
@@ -256,7 +257,7 @@ fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> Result {
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
     Err(Error::EINVAL)
@@ -270,7 +271,7 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
     let addr = get!(uap, addr) as b::vm_offset_t;
     let tmpaddr = addr.wrapping_add(get!(uap, len) as b::vm_size_t);
 
-    let vkp = curthread().td_proc().p_vkernel().ok_or(Error::EINVAL)?;
+    let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
 
@@ -334,6 +335,12 @@ unsafe fn vmspace_entry_delete(ve: VmspaceEntry<'_>, tok: &VkpToken<'_>) {
     ve.set_vmspace(None); // safety
     // SAFETY: out of the tree and unreferenced (the caller's contract).
     unsafe { kfree(ve) };
+}
+
+/// `p->p_vkernel`, or EINVAL for a process that made no VMSPACE: seldom,
+/// a vkernel creates one before its other calls.
+fn vkernel_of(p: Proc<'_>) -> Result<VkernelProc<'_>> {
+    p.p_vkernel().ok_or_else(|| Error::EINVAL.seldom())
 }
 
 /// The entry with this id, or `None`.  Use across a blocking call needs a
