@@ -21,6 +21,46 @@ use crate::bindings as b;
 use crate::kern::*;
 use core::ffi::{c_int, c_void};
 
+/// Deliberately wrong variants of this file, for the test harness's
+/// self-check (tests/harness/tests/planted.rs): compiled only with feature
+/// `planted-bugs`, which no kernel build enables; each is one
+/// `#[cfg(feature = "planted-bugs")]` statement below.
+#[cfg(feature = "planted-bugs")]
+pub mod planted {
+    use core::sync::atomic::{AtomicU32, Ordering};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Bug {
+        /// vmspace_munmap: a range ending at VM_MAX_USER_ADDRESS refused.
+        MunmapOffByOne = 1,
+        /// vmspace_pread: vkp->token kept on ENOENT.
+        PreadTokenLeak,
+        /// vmspace_ctl: EINVAL instead of EOPNOTSUPP for an unknown command.
+        CtlWrongErrno,
+        /// vmspace_ctl: the entry's reference kept when loading fails.
+        CtlRefLeak,
+    }
+
+    impl Bug {
+        pub const ALL: &'static [Bug] = &[
+            Bug::MunmapOffByOne,
+            Bug::PreadTokenLeak,
+            Bug::CtlWrongErrno,
+            Bug::CtlRefLeak,
+        ];
+    }
+
+    static ACTIVE: AtomicU32 = AtomicU32::new(0);
+
+    pub fn set(bug: Option<Bug>) {
+        ACTIVE.store(bug.map_or(0, |b| b as u32), Ordering::Relaxed);
+    }
+
+    pub fn on(bug: Bug) -> bool {
+        ACTIVE.load(Ordering::Relaxed) == bug as u32
+    }
+}
+
 /// vmspace_create(id, type, data): creates an empty VMSPACE under `id`
 /// (NULL is a valid id; type and data are unused).  Memory goes in with
 /// vmspace_mmap(), MAP_VPAGETABLE sections are run with vmspace_mcontrol().
@@ -122,6 +162,10 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     };
 
     if get!(uap, cmd) != b::VMSPACE_CTL_RUN {
+        #[cfg(feature = "planted-bugs")]
+        if planted::on(planted::Bug::CtlWrongErrno) {
+            return Err(Error::EINVAL);
+        }
         return Err(Error::EOPNOTSUPP);
     }
 
@@ -150,6 +194,11 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
         bcopy(vklp.save_trapframe(), frame);
         bcopy(vklp.save_vx_tls(), tls);
         set_user_tls();
+        #[cfg(feature = "planted-bugs")]
+        if planted::on(planted::Bug::CtlRefLeak) {
+            core::mem::forget(ve);
+            return Err(error);
+        }
         drop(ve);
         return Err(error);
     }
@@ -221,6 +270,10 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     if size == 0 {
         return Ok(());
     }
+    #[cfg(feature = "planted-bugs")]
+    if planted::on(planted::Bug::MunmapOffByOne) && tmpaddr == VM_MAX_USER_ADDRESS {
+        return Err(Error::EINVAL);
+    }
     #[allow(clippy::absurd_extreme_comparisons)]
     if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
         || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
@@ -248,6 +301,13 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
 fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
     let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
+    #[cfg(feature = "planted-bugs")]
+    if planted::on(planted::Bug::PreadTokenLeak)
+        && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
+    {
+        core::mem::forget(tok);
+        return Err(Error::ENOENT);
+    }
     vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
     Err(Error::EINVAL)
 }
