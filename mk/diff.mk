@@ -35,6 +35,6 @@ coverage: diff-build
 	$(DIFF_BIN) --coverage
 
 planted-check:
-	cargo test --quiet -p harness --features planted-bugs --target-dir target/planted --test planted
+	cargo test --quiet --release -p harness --features planted-bugs --target-dir target/planted --test planted -- --nocapture
 
 TEST_TARGETS += coverage diff-ci planted-check
