@@ -125,7 +125,12 @@ fn worker(o: &Opts, i: u64, n: u64) -> Totals {
         ran += r.steps_run as u64;
         t.add(&sc, &r);
         if r.verdict.unexpected.is_some() {
-            t.unexpected.push(Reproducer::new(&mut w, &sc, &r).render());
+            let mut rep = Reproducer::new(&mut w, &sc, &r);
+            rep.regenerate = Some(format!(
+                "cargo run -p harness --release --bin diff -- --seed {seed} --scenario-steps {}",
+                o.scenario_steps
+            ));
+            t.unexpected.push(rep.render());
             // Enough to act on; the rest would likely be the same bug.
             if t.unexpected.len() >= 5 {
                 break;

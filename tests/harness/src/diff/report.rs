@@ -18,6 +18,8 @@ pub struct Reproducer {
     /// The minimal scenario that still diverges, and its divergence.
     pub shrunk: Scenario,
     pub divergence: Divergence,
+    /// The command that regenerates the original scenario, when known.
+    pub regenerate: Option<String>,
 }
 
 impl Reproducer {
@@ -34,6 +36,7 @@ impl Reproducer {
         Reproducer {
             original: sc.name.clone(),
             original_steps: sc.steps.len(),
+            regenerate: sc.seed.map(|seed| format!("cargo run -p harness --release --bin diff -- --seed {seed}")),
             shrunk,
             divergence,
         }
@@ -42,8 +45,8 @@ impl Reproducer {
     pub fn render(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "UNEXPECTED DIVERGENCE in {} ({} steps)", self.original, self.original_steps);
-        if let Some(seed) = self.shrunk.seed {
-            let _ = writeln!(s, "  regenerate: cargo run -p harness --release --bin diff -- --seed {seed}");
+        if let Some(cmd) = &self.regenerate {
+            let _ = writeln!(s, "  regenerate: {cmd}");
         }
         let _ = writeln!(s, "  minimal reproducer ({} steps):", self.shrunk.steps.len());
         for l in self.shrunk.render().lines() {
