@@ -124,7 +124,7 @@ def implementation_functions(data):
     build script's OUT_DIR), and the port's rlib (the Rust code and the
     shim's C)."""
     import json
-    c_objs, rlibs = [], []
+    c_objs, rlibs, exe = [], [], None
     with open(os.path.join(data, "cargo.json")) as f:
         for line in f:
             if not line.startswith("{"):
@@ -135,11 +135,32 @@ def implementation_functions(data):
                            if re.match(r"vm_vmspace_c\d+\.o$", n)]
             if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "vmspace":
                 rlibs += [p for p in m["filenames"] if p.endswith(".rlib")]
-    if not c_objs or not rlibs:
-        sys.exit("bench-report: cargo.json does not name the C original's object and the port's rlib")
+            if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "bench" and m.get("executable"):
+                exe = m["executable"]
+    if not c_objs or not rlibs or not exe:
+        sys.exit("bench-report: cargo.json does not name the C original's object, the port's rlib and the bench")
     c = set().union(*(function_symbols(o) for o in c_objs))
     rust = set().union(*(function_symbols(r, demangle=True) for r in rlibs))
-    return {"C": c, "Rust": rust}
+    return {"C": c, "Rust": rust}, exe
+
+
+def simd_in(exe, own):
+    """SSE/AVX/x87 instructions in each implementation's functions of the
+    bench binary: none, as in the kernel (which saves no FPU state)."""
+    found = {i: [] for i in IMPLS}
+    out = subprocess.run(["objdump", "-d", "-C", "--no-show-raw-insn", exe], check=True,
+                         capture_output=True, text=True).stdout
+    cur = None
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            cur = m.group(1)
+            continue
+        if cur and re.search(r"%[xyz]mm\d|%st\b|%st\(", line):
+            for imp in IMPLS:
+                if is_own(imp, cur, own):
+                    found[imp].append(f"{cur}: {line.strip()}")
+    return found
 
 
 def is_own(imp, fn, own):
@@ -151,7 +172,7 @@ def is_own(imp, fn, own):
 def count(data):
     """{(impl, index): (Ir, reps, calls)}, the self cost of each function
     counted per impl, and attribution problems."""
-    own = implementation_functions(data)
+    own, exe = implementation_functions(data)
     dumps = []
     for name in sorted(os.listdir(data)):
         if re.match(r"callgrind\.out\.\d+$", name):
@@ -180,6 +201,8 @@ def count(data):
                     if not is_own(imp, c, own) and c not in imports:
                         problems.append(f"{imp} workload {index}: {fn} calls {c}, neither its own nor a kernel import")
         results[(imp, index)] = (total, reps, calls)
+    for imp, insns in simd_in(exe, own).items():
+        problems += [f"{imp}: SSE/x87 instruction in {i}" for i in insns[:5]]
     return results, per_fn, sorted(set(problems))
 
 
@@ -217,12 +240,39 @@ def compile_c_original(reference, abi, work):
     return obj, su
 
 
+def tail_calls(obj):
+    """function -> the functions of the object it jumps to (tail calls):
+    their frames replace its own on the stack."""
+    out = defaultdict(set)
+    cur, jump = None, False
+    for line in subprocess.run(["objdump", "-dr", "--no-show-raw-insn", obj], check=True,
+                               capture_output=True, text=True).stdout.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            cur = m.group(1)
+            continue
+        m = re.match(r"^\s+[0-9a-f]+:\s+R_X86_64_(?:PLT32|PC32)\s+(\S+?)(?:[+-]0x[0-9a-f]+)?$", line)
+        if m and jump and cur:
+            out[cur].add(re.sub(r"^\.text(\.unlikely|\.hot)?\.", "", m.group(1)))
+            continue
+        m = re.match(r"^\s+[0-9a-f]+:\s+(\S+)", line)
+        if m:
+            jump = m.group(1).startswith("j")
+    return out
+
+
 def object_figures(obj):
+    """.text and .data sizes, and each entry point's stack frame: its own,
+    or that of a function of the object it tail-calls if larger."""
     secs = kc.sections(obj)
     text = sum(size for s, (size, t) in secs.items() if s.startswith(".text"))
     data = sum(size for s, (size, t) in secs.items() if s.startswith(".data"))
     funcs = kc.functions(obj)
-    frames = {e: kc.frame(funcs[e]) for e in kc.ENTRY_POINTS if e in funcs}
+    tails = tail_calls(obj)
+    frames = {}
+    for e in kc.ENTRY_POINTS:
+        if e in funcs:
+            frames[e] = max([kc.frame(funcs[e])] + [kc.frame(funcs[t]) for t in tails[e] if t in funcs])
     return text, data, frames
 
 
@@ -257,7 +307,8 @@ def main():
             if p[0] == "floor":
                 floor = float(p[1])
             else:
-                times[(p[1], int(p[0]))] = float(p[4])
+                # ns per call, calls per repetition
+                times[(p[1], int(p[0]))] = (float(p[4]), int(p[3]))
 
     results, per_fn, problems = count(a.data)
     missing = [(imp, i) for i, *_ in workloads for imp in IMPLS if (imp, i) not in results]
@@ -272,8 +323,9 @@ def main():
             # The mix is reported per session, the others per call.
             ir[imp] = total / (reps if entry == "mix" else calls)
         ratio = ir["Rust"] / ir["C"] if ir["C"] else float("inf")
+        ns = {imp: times[(imp, i)][0] * (times[(imp, i)][1] if entry == "mix" else 1) for imp in IMPLS}
         rows.append(dict(i=i, entry=entry, success=success, case=case, c=ir["C"], rust=ir["Rust"],
-                         ratio=ratio, c_ns=times.get(("C", i)), rust_ns=times.get(("Rust", i))))
+                         ratio=ratio, c_ns=ns["C"], rust_ns=ns["Rust"]))
 
     # Objects.
     work = os.path.join(a.data, "c-kernel-flags")
@@ -344,7 +396,8 @@ def main():
     md.append(f"\nTarget: .text <= {kc.TEXT_LIMIT} (1.25 x {kc.C_TEXT}).\n")
     md.append("## Stack frames\n")
     md.append("Bytes as gcc -fstack-usage counts them (return address, pushes, locals). Rust: the prologue of "
-              "each entry point in the kernel object (scripts/kernel-check.py). C (DragonFly): "
+              "each entry point in the kernel object (scripts/kernel-check.py), or of a function it tail-calls "
+              "if larger (its frame replaces the entry point's). C (DragonFly): "
               "vm_vmspace.stack-usage. C (model headers): -fstack-usage and the same prologue reading.\n")
     md.append("| entry point | Rust | C (DragonFly) | Rust/C | C (model, -fstack-usage) | C (model, prologue) |")
     md.append("| --- | ---: | ---: | ---: | ---: | ---: |")
