@@ -15,7 +15,7 @@
 # One build serves diff and coverage: release, the C original compiled
 # --coverage -O0 (HARNESS_COVERAGE=1), in its own target dir.
 
-DIFF_STEPS    ?= 2000000
+DIFF_STEPS    ?= 3000000
 DIFF_CI_STEPS ?= 1000000
 DIFF_SEED     ?= 1
 DIFF_WORKERS  ?= 2

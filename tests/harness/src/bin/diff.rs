@@ -45,7 +45,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 fn parse() -> Result<Opts, String> {
     let mut o = Opts {
-        steps: env_u64("DIFF_STEPS", 2_000_000),
+        steps: env_u64("DIFF_STEPS", 3_000_000),
         seed_base: env_u64("DIFF_SEED", 1),
         workers: env_u64("DIFF_WORKERS", 2).max(1),
         scenario_steps: env_u64("DIFF_SCENARIO_STEPS", 60) as usize,
