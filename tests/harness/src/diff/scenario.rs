@@ -216,15 +216,18 @@ pub fn shrink(
     let mut changed = true;
     while changed {
         changed = false;
-        for i in 0..best.steps.len() {
+        let mut i = 0;
+        // A success may truncate the steps: re-check the bound each time.
+        while i < best.steps.len() {
             for simpler in simplify(&best.steps[i]) {
                 let mut steps = best.steps.clone();
                 steps[i] = simpler;
-                if i < best.steps.len() && try_steps(&mut best, steps) {
+                if try_steps(&mut best, steps) {
                     changed = true;
                     break;
                 }
             }
+            i += 1;
         }
     }
     best
