@@ -545,3 +545,26 @@ pub fn scenario(seed: u64, nsteps: usize) -> Scenario {
     }
     Scenario { name: format!("random seed {seed}"), ncpu: g.ncpu, seed: Some(seed), steps: g.steps }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix64_matches_the_reference_sequence() {
+        // Vigna's splitmix64 from state 0.
+        let mut r = Rng::new(0);
+        assert_eq!(r.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(r.next_u64(), 0x06c4_5d18_8009_454f);
+    }
+
+    #[test]
+    fn a_seed_regenerates_its_scenario() {
+        let a = scenario(42, 60);
+        assert_eq!(a, scenario(42, 60));
+        assert_ne!(a.steps, scenario(43, 60).steps);
+        assert!(a.steps.len() >= 60);
+        assert_eq!(a.seed, Some(42));
+    }
+}

@@ -265,3 +265,42 @@ fn simplify(step: &Step) -> Vec<Step> {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Divergence, Field, RunVerdict};
+
+    fn outcome() -> StepOutcome {
+        StepOutcome { step: 0, called: false, ret: None, sysmsg_result: None, trace: vec![], dump: None, fault: None }
+    }
+
+    /// A stand-in run: "diverges" at the last step when the scenario holds
+    /// both NewProc 3 and NewProc 7, whatever else it holds.
+    fn fake(sc: &Scenario) -> ScenarioResult {
+        let has = |pid| sc.steps.iter().position(|s| *s == Step::NewProc { pid });
+        let unexpected = match (has(3), has(7)) {
+            (Some(a), Some(b)) => Some(Divergence {
+                index: a.max(b),
+                step: sc.steps[a.max(b)].clone(),
+                field: Field::Ret,
+                detail: String::new(),
+                c: outcome(),
+                rust: outcome(),
+            }),
+            _ => None,
+        };
+        ScenarioResult { verdict: RunVerdict { compared: sc.steps.len(), allowed: vec![], unexpected }, steps_run: 0 }
+    }
+
+    #[test]
+    fn shrink_keeps_only_what_the_divergence_needs() {
+        let steps: Vec<Step> = (1..=20).map(|pid| Step::NewProc { pid }).collect();
+        let sc = Scenario::new("t", 1, steps);
+        let small = shrink(&sc, &mut fake, &|r| r.verdict.unexpected.is_some());
+        assert_eq!(small.steps, vec![Step::NewProc { pid: 3 }, Step::NewProc { pid: 7 }]);
+        // Nothing to shrink when the run does not fail.
+        let ok = Scenario::new("ok", 1, vec![Step::NewProc { pid: 1 }]);
+        assert_eq!(shrink(&ok, &mut fake, &|r| r.verdict.unexpected.is_some()), ok);
+    }
+}
