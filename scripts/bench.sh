@@ -11,6 +11,11 @@
 #    (rustc leaves its GOT relocations unrelaxed, gcc's become direct
 #    calls), an artifact of the host build that the kernel object has not.
 #    Frame pointers in both (cc: -fno-omit-frame-pointer), as in the kernel.
+#    No SSE, as in the kernel: the C gets -mgeneral-regs-only; the host Rust
+#    target cannot drop SSE, but the only SSE LLVM put in the port was
+#    adjacent stores merged into one 16-byte store, so store merging is off
+#    (the kernel build can merge only into 8-byte stores).  bench-report.py
+#    fails if an SSE/x87 instruction is left in either implementation.
 #    RUSTFLAGS with --target apply to the harness and the port, not to build
 #    scripts.
 # 2. Counts instructions with callgrind: collection is on only around the
@@ -39,7 +44,8 @@ echo "bench: building the harness (release, feature port)"
 # The JSON messages name the objects whose functions are each
 # implementation's (the C original's object, the port's rlib).
 host=x86_64-unknown-linux-gnu
-CFLAGS="-fno-pie -mgeneral-regs-only" RUSTFLAGS="-C relocation-model=static -C force-frame-pointers=yes" \
+CFLAGS="-fno-pie -mgeneral-regs-only" \
+RUSTFLAGS="-C relocation-model=static -C force-frame-pointers=yes -C llvm-args=-combiner-store-merging=false" \
     cargo build --quiet --release -p harness --features port --bin bench --target $host \
     --target-dir "$target_dir" --message-format=json-render-diagnostics > "$data/cargo.json"
 bin=$target_dir/$host/release/bench
