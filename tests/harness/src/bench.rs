@@ -562,3 +562,24 @@ pub fn floor(w: &mut World, reps: u32) -> f64 {
     times.sort();
     times[times.len() / 2].as_nanos() as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every workload reaches the path it names with both implementations
+    /// (each step checks its result), repetition after repetition: what
+    /// `make bench` measures is what its table says.
+    #[test]
+    fn every_workload_takes_its_path_in_both_implementations() {
+        let mut w = World::new(1);
+        for (i, wl) in workloads().iter().enumerate() {
+            for imp in Impl::all() {
+                let (calls, times) = run(&mut w, *imp, i, wl, Mode::Time, 3);
+                assert!(calls > 0, "{}: {}: nothing measured", wl.entry, wl.case);
+                assert_eq!(times.len(), 3);
+                assert!(w.fault().is_none(), "{}: {}: {:?}", wl.entry, wl.case, w.fault());
+            }
+        }
+    }
+}
