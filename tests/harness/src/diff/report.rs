@@ -235,6 +235,8 @@ impl Coverage {
 /// Runs gcovr over the .gcda files under `objdir` for `source` and reads
 /// its JSON report.
 pub fn coverage(objdir: &Path, source: &Path) -> Result<Coverage, String> {
+    // gcovr compares real paths: resolve symbolic links (a shared/ linked in).
+    let source = &std::fs::canonicalize(source).map_err(|e| format!("{}: {e}", source.display()))?;
     let root = source.parent().ok_or("source has no directory")?;
     let out = std::process::Command::new("gcovr")
         .arg("--root")
