@@ -235,13 +235,13 @@ impl Coverage {
 /// Runs gcovr over the .gcda files under `objdir` for `source` and reads
 /// its JSON report.
 pub fn coverage(objdir: &Path, source: &Path) -> Result<Coverage, String> {
-    // Root "/": gcovr filters by root with the real path of the root but the
-    // recorded path of the file, which differ when shared/ is a symbolic
-    // link; the file is picked by name below instead (the C original is
-    // the only instrumented object).
+    // A filter by name, not --root: gcovr compares the root's real path
+    // with the file's recorded one, which differ when shared/ is a
+    // symbolic link.  (The C original is the only instrumented object.)
+    let name = source.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let out = std::process::Command::new("gcovr")
-        .arg("--root")
-        .arg("/")
+        .arg("--filter")
+        .arg(format!("(.+/)?{}$", name.replace('.', "\\.")))
         .arg("--json")
         .arg("-")
         .arg(objdir)
@@ -253,7 +253,6 @@ pub fn coverage(objdir: &Path, source: &Path) -> Result<Coverage, String> {
     let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("gcovr's JSON: {e}"))?;
     let text = std::fs::read_to_string(source).map_err(|e| format!("{}: {e}", source.display()))?;
     let src: Vec<&str> = text.lines().collect();
-    let name = source.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let file = v
         .get("files")
         .and_then(Value::as_array)
