@@ -240,27 +240,6 @@ def compile_c_original(reference, abi, work):
     return obj, su
 
 
-def tail_calls(obj):
-    """function -> the functions of the object it jumps to (tail calls):
-    their frames replace its own on the stack."""
-    out = defaultdict(set)
-    cur, jump = None, False
-    for line in subprocess.run(["objdump", "-dr", "--no-show-raw-insn", obj], check=True,
-                               capture_output=True, text=True).stdout.splitlines():
-        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
-        if m:
-            cur = m.group(1)
-            continue
-        m = re.match(r"^\s+[0-9a-f]+:\s+R_X86_64_(?:PLT32|PC32)\s+(\S+?)(?:[+-]0x[0-9a-f]+)?$", line)
-        if m and jump and cur:
-            out[cur].add(re.sub(r"^\.text(\.unlikely|\.hot)?\.", "", m.group(1)))
-            continue
-        m = re.match(r"^\s+[0-9a-f]+:\s+(\S+)", line)
-        if m:
-            jump = m.group(1).startswith("j")
-    return out
-
-
 def object_figures(obj):
     """.text and .data sizes, and each entry point's stack frame: its own,
     or that of a function of the object it tail-calls if larger."""
@@ -268,11 +247,11 @@ def object_figures(obj):
     text = sum(size for s, (size, t) in secs.items() if s.startswith(".text"))
     data = sum(size for s, (size, t) in secs.items() if s.startswith(".data"))
     funcs = kc.functions(obj)
-    tails = tail_calls(obj)
+    tails = kc.tail_calls(obj)
     frames = {}
     for e in kc.ENTRY_POINTS:
         if e in funcs:
-            frames[e] = max([kc.frame(funcs[e])] + [kc.frame(funcs[t]) for t in tails[e] if t in funcs])
+            frames[e] = kc.entry_frame(e, funcs, tails)
     return text, data, frames
 
 
