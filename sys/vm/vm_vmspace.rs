@@ -1,8 +1,8 @@
 //! `sys/vm/vm_vmspace.c`: VMSPACEs, the address spaces a virtual kernel
 //! (vkernel(7)) creates, maps memory into, and runs its user processes in.
 //!
-//! Derived from DragonFly BSD's vm_vmspace.c (Matthew Dillon, The DragonFly
-//! Project, BSD licence).  Functions keep their C names and order; each says
+//! A port of DragonFly BSD's vm_vmspace.c, under that file's 3-clause BSD
+//! licence (README, "Licence").  Functions keep their C names and order; each says
 //! its locking contract as the C does.  The `extern "C"` entry points at the
 //! end of the file turn the kernel's pointers into [`Kptr`]s and the
 //! [`Result`] into an errno.
