@@ -136,8 +136,8 @@ macro_rules! kkassert_some {
             Some(obj) => obj,
             None => {
                 kkassert!($func, false, $text);
-                // SAFETY: the KKASSERT'ed kernel invariant: callers never
-                // pass a NULL here (with INVARIANTS the line above panics).
+                // With INVARIANTS the line above panics.
+                // SAFETY: a KKASSERT'ed kernel invariant: callers never pass NULL.
                 unsafe { core::hint::unreachable_unchecked() }
             }
         }
@@ -174,8 +174,8 @@ impl Lit {
 #[cold]
 #[inline(never)]
 pub fn kkassert_failed(text: Lit, func: Lit, file: Lit, line: u32) -> ! {
-    // SAFETY: a printf format with three C strings (Lits are static C
-    // strings) and an unsigned, as given.
+    // Lits are static C strings.
+    // SAFETY: a printf format with three C strings and an unsigned, as given.
     unsafe { b::panic(c"assertion \"%s\" failed in %s at %s:%u".as_ptr(), text.0, func.0, file.0, line) }
 }
 
@@ -184,8 +184,8 @@ pub fn kkassert_failed(text: Lit, func: Lit, file: Lit, line: u32) -> ! {
 pub fn panic_at(file: &str, line: u32) -> ! {
     // The length bounds %.*s: `file` is not NUL-terminated.
     let len = c_int::try_from(file.len()).unwrap_or(0);
-    // SAFETY: a printf format with an int, a char pointer valid for that
-    // many bytes, and an unsigned, as given.
+    // The char pointer is valid for `len` bytes (file's length, or 0).
+    // SAFETY: a printf format with an int, a char pointer and an unsigned, as given.
     unsafe { b::panic(c"rust panic at %.*s:%u".as_ptr(), len, file.as_ptr(), line) }
 }
 
@@ -260,8 +260,8 @@ macro_rules! get {
 /// Writes field `$f` of kernel object `$k`.
 macro_rules! set {
     ($k:expr, $f:ident, $v:expr) => {
-        // SAFETY: `Kptr` invariant: the object is live.  Who may write the
-        // field is the kernel's rule, stated on the method.
+        // Who may write the field is the kernel's rule, stated on the method.
+        // SAFETY: `Kptr` invariant: the object is live.
         unsafe { (*$k.as_ptr()).$f = $v }
     };
 }
@@ -329,8 +329,8 @@ pub struct Refs<'a>(Kptr<'a, c_int>);
 
 impl<'a> Refs<'a> {
     fn atomic(self) -> &'a AtomicI32 {
-        // SAFETY: the count is live for 'a (Kptr) and aligned; whoever
-        // changes it while others can see it does so atomically.
+        // Whoever changes the count while others can see it does so atomically.
+        // SAFETY: the count is live for 'a (Kptr) and aligned.
         unsafe { AtomicI32::from_ptr(self.0.as_ptr()) }
     }
 
@@ -376,8 +376,8 @@ fn mycpu() -> *mut b::globaldata {
         static globaldata: u8;
     }
     let gd: *mut b::globaldata;
-    // SAFETY: as pc64's _get_mycpu(): in the kernel %gs:globaldata always
-    // holds the running cpu's globaldata.  The read has no side effects.
+    // As pc64's _get_mycpu(); the read has no side effects.
+    // SAFETY: in the kernel %gs:globaldata always holds the running cpu's globaldata.
     unsafe {
         core::arch::asm!(
             "movq %gs:{sym}, {gd}",
@@ -393,8 +393,7 @@ fn mycpu() -> *mut b::globaldata {
 #[cfg(feature = "userland")]
 #[inline(always)]
 fn mycpu() -> *mut b::globaldata {
-    // SAFETY: the model's scheduler sets `globaldata` before running any
-    // kernel thread.
+    // SAFETY: the model's scheduler sets `globaldata` before any kernel thread runs.
     unsafe { ptr::addr_of!(b::globaldata).read() }
 }
 
@@ -403,8 +402,8 @@ fn mycpu() -> *mut b::globaldata {
 #[inline(always)]
 pub fn curthread() -> Thread<'static> {
     let gd = mycpu();
-    // SAFETY: mycpu is the running cpu's globaldata; its gd_curthread is
-    // the running thread, which lives at least as long as it runs this code.
+    // mycpu is the running cpu's globaldata; its gd_curthread is this thread.
+    // SAFETY: a running thread lives at least as long as it runs this code.
     unsafe { Thread::from_raw_nonnull((*gd).gd_curthread) }
 }
 
@@ -418,16 +417,15 @@ impl<'a> Thread<'a> {
     /// user process has.
     pub fn td_lwp(self) -> Lwp<'a> {
         let p = get!(self, td_lwp);
-        // SAFETY: set for the threads that call into vm_vmspace (system
-        // calls and traps of user processes); an lwp outlives its thread.
+        // vm_vmspace runs in system calls and traps of user processes.
+        // SAFETY: td_lwp is set for their threads; an lwp outlives its thread.
         unsafe { Lwp::from_raw_nonnull(p) }
     }
 
     /// `td->td_proc` (curproc).
     pub fn td_proc(self) -> Proc<'a> {
         let p = get!(self, td_proc);
-        // SAFETY: as td_lwp: set for threads of user processes, and a
-        // process outlives its threads.
+        // SAFETY: set, as td_lwp is; a process outlives its threads.
         unsafe { Proc::from_raw_nonnull(p) }
     }
 
@@ -530,8 +528,8 @@ impl<'a> VkernelProc<'a> {
     /// kmalloc(sizeof(struct vkernel_proc), M_VKERNEL, M_WAITOK|M_ZERO).
     /// NOTE: can block.
     pub fn alloc() -> Self {
-        // SAFETY: M_WAITOK allocations never return NULL; the memory stays
-        // until the kfree() of its owner.
+        // The memory stays until the kfree() of its owner.
+        // SAFETY: M_WAITOK allocations never return NULL.
         unsafe { Self::from_raw_nonnull(kmalloc_zeroed()) }
     }
 
@@ -541,8 +539,8 @@ impl<'a> VkernelProc<'a> {
 
     /// lwkt_token_init(&vkp->token, "vkernel") on a new vkp.
     pub fn token_init(self) {
-        // SAFETY: the token of a live vkp, not yet visible to anyone else;
-        // the description is a static string.
+        // The description is a static string.
+        // SAFETY: the token of a live vkp, not yet visible to anyone else.
         unsafe { b::lwkt_token_init(ptr::addr_of_mut!((*self.as_ptr()).token), c"vkernel".as_ptr()) }
     }
 
@@ -604,8 +602,9 @@ impl<'a> VkernelLwp<'a> {
     /// runs in (holding a reference on it), or `None`.
     pub fn ve(self, _: NoVmm) -> Option<VmspaceEntry<'a>> {
         let p = get!(self, ve);
-        // SAFETY: for a thread without td_vmm, sys_vmspace_ctl() only ever
-        // stores an entry whose refs it raised, and the ref keeps the entry.
+        // For a thread without td_vmm, sys_vmspace_ctl() only ever stores
+        // an entry whose refs it raised.
+        // SAFETY: NULL or an entry kept live by that reference.
         unsafe { VmspaceEntry::from_raw(p) }
     }
 
@@ -647,8 +646,9 @@ impl<'a> VmspaceEntry<'a> {
     /// `ve->vmspace`.  An entry's vmspace lives until vmspace_entry_delete().
     pub fn vmspace(self) -> Vmspace<'a> {
         let p = get!(self, vmspace);
-        // SAFETY: set at creation, released only by vmspace_entry_delete()
-        // or a failed creation, neither of which uses it afterwards.
+        // Released only by vmspace_entry_delete() or a failed creation,
+        // neither of which uses it afterwards.
+        // SAFETY: set at creation, and live until released.
         unsafe { Vmspace::from_raw_nonnull(p) }
     }
 
@@ -776,9 +776,9 @@ impl<'a> VkpToken<'a> {
     /// field the compare function reads.
     pub fn rb_find<'t>(&'t self, id: VmspaceId) -> Option<VmspaceEntry<'t>> {
         let mut key = MaybeUninit::<b::vmspace_entry>::uninit();
-        // SAFETY: `key` is a local; RB_FIND reads only key.id.  The tree's
-        // entries are live while the token is held and, if they are to be
-        // used across a blocking call, the caller takes a VeRef first.
+        // The tree's entries are live while the token is held and, if they
+        // are to be used across a blocking call, the caller takes a VeRef first.
+        // SAFETY: `key` is a local; RB_FIND reads only key.id.
         unsafe {
             ptr::addr_of_mut!((*key.as_mut_ptr()).id).write(id.0);
             VmspaceEntry::from_raw(b::vmspace_rb_tree_RB_FIND(self.root(), key.as_mut_ptr()))
@@ -788,8 +788,8 @@ impl<'a> VkpToken<'a> {
     /// RB_INSERT(vmspace_rb_tree, &vkp->root, ve): false, with the tree
     /// unchanged, if an entry with the same id exists.
     pub fn rb_insert(&self, ve: VmspaceEntry<'_>) -> bool {
-        // SAFETY: a live entry that is in no tree; the tree's entries stay
-        // live while they are in it.
+        // The tree's entries stay live while they are in it.
+        // SAFETY: a live entry that is in no tree.
         unsafe { b::vmspace_rb_tree_RB_INSERT(self.root(), ve.as_ptr()).is_null() }
     }
 
@@ -802,8 +802,9 @@ impl<'a> VkpToken<'a> {
     /// RB_SCAN(vmspace_rb_tree, &vkp->root, NULL, callback, vkp): the
     /// callback rebuilds this proof from its `data` with [`scan_token`].
     pub fn rb_scan(&self, callback: RbScanCallback) {
-        // SAFETY: the tree of the live vkp; by its type's contract the
-        // callback reads `data` as the vkp whose token this thread holds.
+        // By its type's contract the callback reads `data` as the vkp whose
+        // token this thread holds.
+        // SAFETY: the tree of the live vkp, and `data` is that vkp.
         unsafe { b::vmspace_rb_tree_RB_SCAN(self.root(), None, Some(callback), self.vkp.as_ptr().cast()) };
     }
 }
@@ -819,8 +820,8 @@ pub type RbScanCallback = unsafe extern "C" fn(*mut b::vmspace_entry, *mut c_voi
 /// `data` is the `data` of a callback that [`VkpToken::rb_scan`] started;
 /// the proof is used only during the callback.
 pub unsafe fn scan_token<'t>(data: *mut c_void) -> ManuallyDrop<VkpToken<'t>> {
-    // SAFETY: rb_scan passes the vkp, live and with its token held by this
-    // thread during the scan (the VkpToken invariant).
+    // This thread holds the vkp's token during the scan (the VkpToken invariant).
+    // SAFETY: rb_scan passes the vkp as `data`, live during the scan.
     ManuallyDrop::new(VkpToken { vkp: unsafe { VkernelProc::from_raw_nonnull(data.cast()) } })
 }
 
@@ -858,8 +859,8 @@ pub fn bcopy<T>(from: Kptr<'_, T>, to: Kptr<'_, T>) {
 
 /// copyin(from, to, sizeof(T)).  NOTE: can block (page fault).
 pub fn copyin<T>(from: UserPtr<T>, to: Kptr<'_, T>) -> Result {
-    // SAFETY: `to` is a live kernel object of sizeof(T) bytes; copyin()
-    // checks and faults in the user address itself.
+    // copyin() checks and faults in the user address itself.
+    // SAFETY: `to` is a live kernel object of sizeof(T) bytes.
     to_result(unsafe { b::copyin(from.0.cast(), to.as_ptr().cast(), size_of::<T>() as _) })
 }
 
@@ -880,8 +881,8 @@ pub fn vkernel_enable() -> c_int {
 
 /// vmspace_alloc(min, max): a new vmspace, with one reference.
 pub fn vmspace_alloc(min: b::vm_offset_t, max: b::vm_offset_t) -> Vmspace<'static> {
-    // SAFETY: vmspace_alloc() never fails; the vmspace lives until the
-    // vmspace_rel() of its reference.
+    // The vmspace lives until the vmspace_rel() of its reference.
+    // SAFETY: vmspace_alloc() never fails.
     unsafe { Vmspace::from_raw_nonnull(b::vmspace_alloc(min, max)) }
 }
 
@@ -911,8 +912,8 @@ pub fn pmap_setlwpvm(lp: Lwp<'_>, vm: Vmspace<'_>) {
 
 /// vm_map_remove(&vm->vm_map, start, end).
 pub fn vm_map_remove(vm: Vmspace<'_>, start: b::vm_offset_t, end: b::vm_offset_t) {
-    // SAFETY: the map of a live vmspace; the result carries no information
-    // vm_vmspace.c uses.
+    // The result carries no information vm_vmspace.c uses.
+    // SAFETY: the map of a live vmspace.
     unsafe { b::vm_map_remove(vm.vm_map(), start, end) };
 }
 
@@ -940,8 +941,8 @@ pub fn kern_mmap(
     pos: b::off_t,
     res: Kptr<'_, *mut c_void>,
 ) -> Result {
-    // SAFETY: a live vmspace and result slot; kern_mmap() checks the user
-    // arguments itself.
+    // kern_mmap() checks the user arguments itself.
+    // SAFETY: a live vmspace and result slot.
     to_result(unsafe { b::kern_mmap(vm.as_ptr(), addr.0.cast(), len as _, prot, flags, fd, pos, res.as_ptr()) })
 }
 

@@ -128,8 +128,8 @@ fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
     if ve.refs().get() != 0 {
         return Err(Error::EBUSY);
     }
-    // SAFETY: found in the tree under the token, with no reference: once
-    // removed nothing can reach it, and it is not used again.
+    // Found in the tree under the token, with no reference.
+    // SAFETY: once removed nothing can reach it, and it is not used again.
     unsafe { vmspace_entry_delete(ve, &tok) };
     Ok(())
 }
@@ -370,8 +370,8 @@ unsafe extern "C" fn rb_vmspace_delete(ve: *mut b::vmspace_entry, data: *mut c_v
     // SAFETY: RB_SCAN passes entries of the tree, live while in it.
     let ve = unsafe { VmspaceEntry::from_raw_nonnull(ve) };
     kkassert!("rb_vmspace_delete", ve.refs().get() == 0, "ve->refs == 0");
-    // SAFETY: in the tree, unreferenced (the last process is exiting), and
-    // RB_SCAN does not touch an entry after its callback removed it.
+    // In the tree and unreferenced (the last process is exiting).
+    // SAFETY: RB_SCAN does not touch an entry after its callback removed it.
     unsafe { vmspace_entry_delete(ve, &tok) };
     0
 }
@@ -534,8 +534,8 @@ pub unsafe extern "C" fn vkernel_trap(lp: Lwp<'_>, frame: TrapFrame<'_>) {
         None => {
             // A VMM guest: restore the vkernel's CR3.
             vklp.clear_ve();
-            // SAFETY: a VMM guest runs only in a vkernel process
-            // (vmspace_ctl() found p_vkernel set).
+            // vmspace_ctl() found p_vkernel set.
+            // SAFETY: a VMM guest runs only in a vkernel process.
             vmm_vm_set_guest_cr3(unsafe { p.p_vkernel_unchecked() }.vkernel_cr3());
         }
     }
