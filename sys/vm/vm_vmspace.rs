@@ -523,6 +523,9 @@ pub unsafe extern "C" fn vkernel_trap(lp: Lwp<'_>, frame: TrapFrame<'_>) {
     let vklp = kkassert_some!("vkernel_trap", lp.lwp_vkernel(), "vklp");
     match td.no_vmm() {
         Some(no_vmm) => {
+            // Out of line, with a jump back, as gcc lays out the C: the
+            // guest's path falls straight through to the common tail.
+            core::hint::cold_path();
             let ve = kkassert_some!("vkernel_trap", vklp.ve(no_vmm), "ve != NULL");
             // Back to the vkernel's own VM space.
             vklp.clear_ve();
