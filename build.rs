@@ -300,7 +300,6 @@ fn bindings(root: &Path, out: &Path, headers: &Headers) {
         .allowlist_function("(set_user_TLS|set_vkernel_fp|vmm_vm_set_guest_cr3)")
         .allowlist_function("lwp_rb_tree_RB_(MINMAX|NEXT)")
         .allowlist_function("vmspace_rb_tree_RB_(INSERT|REMOVE|FIND|SCAN)")
-        .allowlist_function("vmspace_shim_.*")
         // Kernel data and constants.
         .allowlist_var("(vkernel_enable|vmspace_token|M_VKERNEL|globaldata)")
         .allowlist_var("E(OPNOTSUPP|INVAL|NOENT|BUSY|EXIST|JUSTRETURN)")

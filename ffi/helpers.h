@@ -1,6 +1,7 @@
 /*
- * The C shim's functions and data (module/vm_vmspace_shim.c), declared for
- * bindgen and for the shim itself.  See the shim for why each is C.
+ * The C shim's one declaration (module/vm_vmspace_shim.c defines it):
+ * M_VKERNEL, for bindgen and for the shim itself.  See the shim for why it
+ * is C.
  */
 #ifndef _VMSPACE_RS_HELPERS_H_
 #define _VMSPACE_RS_HELPERS_H_

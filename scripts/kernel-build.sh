@@ -27,6 +27,33 @@ target_dir=${CARGO_TARGET_DIR:-$top/target/kernel}
 features=
 [ -n "${INVARIANTS:-}" ] && features="--features invariants"
 
+# Whether KERNEL_CFLAGS define INVARIANTS, directly or in a forced include
+# (opt_global.h), read as build.rs's defines_invariants() reads them: then
+# build.rs compiles the KKASSERTs in without the feature.
+cflags_invariants() {
+    set -f
+    # shellcheck disable=SC2086
+    set -- $KERNEL_CFLAGS
+    set +f
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -DINVARIANTS | -DINVARIANTS=*) return 0 ;;
+        -include)
+            [ $# -gt 1 ] || return 1
+            shift
+            case $1 in /*) h=$1 ;; *) h=${KERNEL_OBJDIR:-.}/$1 ;; esac
+            [ -f "$h" ] && awk '$1 == "#define" && $2 == "INVARIANTS" { f = 1 } END { exit !f }' "$h" && return 0
+            ;;
+        esac
+        shift
+    done
+    return 1
+}
+kkasserts=
+if [ -n "${INVARIANTS:-}" ] || { [ -n "${KERNEL_CFLAGS:-}" ] && cflags_invariants; }; then
+    kkasserts=1
+fi
+
 # shellcheck disable=SC2086
 RUSTC=${RUSTC:-/usr/bin/rustc} RUSTC_BOOTSTRAP=1 \
 RUSTFLAGS="-C relocation-model=static -C code-model=kernel -C no-redzone -Z unstable-options -C force-frame-pointers=non-leaf" \
@@ -60,6 +87,6 @@ elif [ -n "${SYSDIR:-}" ]; then
 else
     headers="the model headers (tests/kern/include): no SYSDIR"
 fi
-[ -n "${INVARIANTS:-}" ] && headers="$headers, INVARIANTS"
+[ -n "$kkasserts" ] && headers="$headers, INVARIANTS"
 echo "$headers" > "$out.headers"
 echo "kernel: $out built against $headers"

@@ -4,10 +4,12 @@
 //! the `extern "C"` entry points), so that the port itself reads like the C.
 //!
 //! - Kernel objects are [`Kptr`]s: a pointer to a live object plus a
-//!   lifetime.  No Rust reference to kernel memory is ever formed, so an
-//!   object other threads change (or one freed while a token is released
-//!   across a blocking call) never breaks a Rust aliasing rule, and no
-//!   `&mut` to token-protected data can be held across a call that blocks.
+//!   lifetime.  The only Rust reference to kernel memory ever formed is a
+//!   short-lived `&AtomicI32` on a reference count, for the one atomic
+//!   operation (as the kernel's atomic_* on the field), never kept past the
+//!   call; so an object other threads change (or one freed while a token is
+//!   released across a blocking call) never breaks a Rust aliasing rule, and
+//!   no `&mut` to token-protected data can be held across a call that blocks.
 //! - User addresses are [`UserPtr`]s: never dereferenced, only passed to
 //!   copyin()/copyout().
 //! - LWKT tokens are held by [`TokenGuard`]s and released in `Drop`;
@@ -136,8 +138,12 @@ macro_rules! kkassert_some {
             Some(obj) => obj,
             None => {
                 kkassert!($func, false, $text);
-                // With INVARIANTS the line above panics.
-                // SAFETY: a KKASSERT'ed kernel invariant: callers never pass NULL.
+                // With INVARIANTS the line above panics.  Without, the
+                // caller guarantees non-NULL: the only user, vkernel_trap(),
+                // is called by the kernel's trap code (trap() and syscall2()
+                // in platform/pc64/x86_64/trap.c) only when
+                // `lp->lwp_vkernel && lp->lwp_vkernel->ve`.
+                // SAFETY: the caller guarantees the pointer is non-NULL (above).
                 unsafe { core::hint::unreachable_unchecked() }
             }
         }
@@ -328,9 +334,11 @@ impl VmspaceId {
 pub struct Refs<'a>(Kptr<'a, c_int>);
 
 impl<'a> Refs<'a> {
-    fn atomic(self) -> &'a AtomicI32 {
+    /// The count as an atomic, borrowed only for the operation at hand: after
+    /// a final sub another CPU may free the object.
+    fn atomic(&self) -> &AtomicI32 {
         // Whoever changes the count while others can see it does so atomically.
-        // SAFETY: the count is live for 'a (Kptr) and aligned.
+        // SAFETY: the count is live and aligned for 'a (Kptr), which outlasts the borrow.
         unsafe { AtomicI32::from_ptr(self.0.as_ptr()) }
     }
 
@@ -614,9 +622,12 @@ impl<'a> VkernelLwp<'a> {
     }
 
     /// `vklp->ve = ve`: the entry this lwp now runs in; the caller's
-    /// reference on it passes to vklp.
-    pub fn set_ve(self, ve: VeRef<'_>) {
-        set!(self, ve, ve.into_running().as_ptr());
+    /// reference on it passes to vklp.  Returns the entry, which that
+    /// reference keeps live.
+    pub fn set_ve<'b>(self, ve: VeRef<'b>) -> VmspaceEntry<'b> {
+        let ve = ve.into_running();
+        set!(self, ve, ve.as_ptr());
+        ve
     }
 
     /// `vklp->ve = id`: a VMM guest keeps the user's id there, a key that
@@ -675,7 +686,7 @@ impl<'a> VeRef<'a> {
         VeRef(ve)
     }
 
-    pub fn entry(&self) -> VmspaceEntry<'a> {
+    pub fn entry(&self) -> VmspaceEntry<'_> {
         self.0
     }
 

@@ -26,8 +26,8 @@ pub mod kern;
 pub mod vm;
 
 /// A Rust panic in the kernel (none is reachable from the code: no indexing,
-/// no unchecked arithmetic, no unwrap) ends in the kernel's `panic()`, with
-/// the source location, the way a failed KKASSERT does.
+/// no arithmetic that can overflow, no unwrap) ends in the kernel's
+/// `panic()`, with the source location, the way a failed KKASSERT does.
 #[cfg(not(any(test, feature = "userland")))]
 #[panic_handler]
 fn rust_panic(info: &core::panic::PanicInfo<'_>) -> ! {

@@ -62,7 +62,9 @@ pub mod planted {
 }
 
 /// vmspace_create(id, type, data): creates an empty VMSPACE under `id`
-/// (NULL is a valid id; type and data are unused).  Memory goes in with
+/// (NULL is a valid id for a classic entry; for a VMM guest a NULL id
+/// leaves `vklp->ve` NULL, so vkernel_trap() is not reached, as in the C;
+/// type and data are unused).  Memory goes in with
 /// vmspace_mmap(), MAP_VPAGETABLE sections are run with vmspace_mcontrol().
 ///
 /// No requirements.
@@ -206,9 +208,8 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     // a VMM guest stores its id there and just loads the guest CR3.
     match ve {
         Some(ve) => {
-            let vm = ve.entry().vmspace();
-            vklp.set_ve(ve);
-            pmap_setlwpvm(lp, vm);
+            let ve = vklp.set_ve(ve);
+            pmap_setlwpvm(lp, ve.vmspace());
         }
         None => {
             let id = VmspaceId::new(get!(uap, id));
