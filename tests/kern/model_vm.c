@@ -529,6 +529,26 @@ vmspace_ref(struct vmspace *vm)
 	MODEL_LEAVE();
 }
 
+/*
+ * Frees a vmspace's user memory and its fault ranges (host memory only).
+ */
+static void
+model_free_user_ranges(struct model_vmspace *mv)
+{
+	struct model_range *r, *next;
+
+	for (r = mv->user; r != NULL; r = next) {
+		next = r->next;
+		host_free(r->mem);
+		host_free(r);
+	}
+	for (r = mv->faults; r != NULL; r = next) {
+		next = r->next;
+		host_free(r);
+	}
+	mv->user = mv->faults = NULL;
+}
+
 static void
 model_vmspace_terminate(struct vmspace *vm, int final)
 {
@@ -551,8 +571,6 @@ model_vmspace_terminate(struct vmspace *vm, int final)
 		}
 		lwkt_reltoken(&vm->vm_map.token);
 	} else {
-		struct model_range *r, *next;
-
 		KKASSERT((vm->vm_flags & VMSPACE_EXIT1) != 0);
 		KKASSERT((vm->vm_flags & VMSPACE_EXIT2) == 0);
 		vm->vm_flags |= VMSPACE_EXIT2;
@@ -565,16 +583,7 @@ model_vmspace_terminate(struct vmspace *vm, int final)
 		lwkt_reltoken(&vmspace_pmap(vm)->pm_token);
 		lwkt_reltoken(&vm->vm_map.token);
 		/* objcache_put(): gone; stale users read poison. */
-		for (r = mv->user; r != NULL; r = next) {
-			next = r->next;
-			host_free(r->mem);
-			host_free(r);
-		}
-		for (r = mv->faults; r != NULL; r = next) {
-			next = r->next;
-			host_free(r);
-		}
-		mv->user = mv->faults = NULL;
+		model_free_user_ranges(mv);
 		__builtin_memset(vm, 0x5a, sizeof(*vm));
 		mv->freed = 1;
 	}
@@ -650,7 +659,6 @@ model_vm_reset(void)
 	struct model_vmspace *mv, *next;
 
 	for (mv = model_w.vmspaces; mv != NULL; mv = next) {
-		struct model_range *r, *rn;
 		vm_map_entry_t e, en;
 
 		next = mv->next;
@@ -661,15 +669,7 @@ model_vm_reset(void)
 				model_object_deallocate(e->object.vm_object);
 				host_free(e);
 			}
-			for (r = mv->user; r != NULL; r = rn) {
-				rn = r->next;
-				host_free(r->mem);
-				host_free(r);
-			}
-			for (r = mv->faults; r != NULL; r = rn) {
-				rn = r->next;
-				host_free(r);
-			}
+			model_free_user_ranges(mv);
 		}
 		host_free(mv);
 	}

@@ -169,6 +169,11 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
+    /// The outcome of step number `step` before (or without) running it.
+    pub fn not_run(step: i64) -> Self {
+        StepOutcome { step, called: false, ret: None, sysmsg_result: None, trace: Vec::new(), dump: None, fault: None }
+    }
+
     /// The panic message, if the world died of a panic.
     pub fn panic(&self) -> Option<&str> {
         match &self.fault {

@@ -386,15 +386,7 @@ impl World {
         // SAFETY: plain setter.
         unsafe { ffi::model_set_step(self.step) };
         let start = self.trace_len();
-        let mut out = StepOutcome {
-            step: self.step,
-            called: false,
-            ret: None,
-            sysmsg_result: None,
-            trace: Vec::new(),
-            dump: None,
-            fault: None,
-        };
+        let mut out = StepOutcome::not_run(self.step);
         if !self.dead() {
             if step.thread().is_some() {
                 let mut prep = self.prepare(imp, step);
@@ -428,18 +420,7 @@ impl World {
         // SAFETY: plain setter.
         unsafe { ffi::model_set_step(self.step) };
         let start = self.trace_len();
-        let mut outs: Vec<StepOutcome> = steps
-            .iter()
-            .map(|_| StepOutcome {
-                step: self.step,
-                called: false,
-                ret: None,
-                sysmsg_result: None,
-                trace: Vec::new(),
-                dump: None,
-                fault: None,
-            })
-            .collect();
+        let mut outs: Vec<StepOutcome> = steps.iter().map(|_| StepOutcome::not_run(self.step)).collect();
         let mut schedule = Vec::new();
         if !self.dead() {
             let mut preps: Vec<Prepared> = steps

@@ -1277,11 +1277,9 @@ fn create_race() -> Concurrent {
     }
 }
 
-/// A temporary reference at work: while LWP 1.2 sleeps in kern_mmap (its
-/// tokens given up, the entry referenced), LWP 1.1's destroy finds the
-/// entry busy.
-fn destroy_during_mmap() -> Concurrent {
-    let mut d = Directed::new("concurrent: destroy while an mmap sleeps in kern_mmap (EBUSY)", 2);
+/// Process 1 with LWP 1.2 on cpu 1 and one VMSPACE; returns LWP 1.2's
+/// mmap into it (kern_mmap sleeps: the concurrent scenarios' blocking call).
+fn mmap_on_second_cpu(d: &mut Directed) -> Step {
     d.proc(1, 2);
     d.step(Step::SetCpu { pid: 1, tid: 2, cpu: 1 });
     d.step(create(1, 1, mem::id(0))).ret(0);
@@ -1289,6 +1287,15 @@ fn destroy_during_mmap() -> Concurrent {
     if let Step::Mmap { tid, .. } = &mut m {
         *tid = 2;
     }
+    m
+}
+
+/// A temporary reference at work: while LWP 1.2 sleeps in kern_mmap (its
+/// tokens given up, the entry referenced), LWP 1.1's destroy finds the
+/// entry busy.
+fn destroy_during_mmap() -> Concurrent {
+    let mut d = Directed::new("concurrent: destroy while an mmap sleeps in kern_mmap (EBUSY)", 2);
+    let m = mmap_on_second_cpu(&mut d);
     Concurrent {
         setup: d,
         calls: vec![m, Step::Destroy { pid: 1, tid: 1, id: mem::id(0) }],
@@ -1310,13 +1317,7 @@ fn destroy_during_mmap() -> Concurrent {
 /// the process first; the model does not.)
 fn exec_during_mmap() -> Concurrent {
     let mut d = Directed::new("concurrent: exec while an mmap sleeps in kern_mmap (KKASSERT)", 2);
-    d.proc(1, 2);
-    d.step(Step::SetCpu { pid: 1, tid: 2, cpu: 1 });
-    d.step(create(1, 1, mem::id(0))).ret(0);
-    let mut m = mmap(mem::id(0), 0x10000, 0x1000, ffi::MAP_ANON | ffi::MAP_FIXED, -1);
-    if let Step::Mmap { tid, .. } = &mut m {
-        *tid = 2;
-    }
+    let m = mmap_on_second_cpu(&mut d);
     Concurrent {
         setup: d,
         calls: vec![m, Step::Exec { pid: 1, tid: 1 }],

@@ -123,15 +123,7 @@ pub fn run_side(world: &mut World, imp: Impl, sc: &Scenario) -> Vec<Observed> {
         if !applicable(world, sc.ncpu, step) {
             v.push(Observed {
                 pre: PreState::default(),
-                out: StepOutcome {
-                    step: world.steps(),
-                    called: false,
-                    ret: None,
-                    sysmsg_result: None,
-                    trace: Vec::new(),
-                    dump: None,
-                    fault: None,
-                },
+                out: StepOutcome::not_run(world.steps()),
                 skipped: true,
             });
             continue;
@@ -272,7 +264,7 @@ mod tests {
     use crate::diff::{Divergence, Field, RunVerdict};
 
     fn outcome() -> StepOutcome {
-        StepOutcome { step: 0, called: false, ret: None, sysmsg_result: None, trace: vec![], dump: None, fault: None }
+        StepOutcome::not_run(0)
     }
 
     /// A stand-in run: "diverges" at the last step when the scenario holds
