@@ -100,6 +100,11 @@ const_assert_eq!(offset_of!(b::vkernel_proc, token), 32);
 const_assert_eq!(offset_of!(b::vkernel_proc, refs), 64);
 const_assert_eq!(offset_of!(b::vkernel_proc, vkernel_cr3), 72);
 
+// struct vmspace (reached only through the inline vmspace_pmap())
+const_assert_eq!(align_of::<b::vmspace>(), 8);
+const_assert_eq!(offset_of!(b::vmspace, vm_map), 0);
+const_assert_eq!(offset_of!(b::vmspace, vm_pmap), 272);
+
 // struct vmspace_create_args
 const_assert_eq!(size_of::<b::vmspace_create_args>(), 56);
 const_assert_eq!(align_of::<b::vmspace_create_args>(), 8);

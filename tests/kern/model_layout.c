@@ -101,6 +101,8 @@ static const struct layout_off offsets[] = {
 	O("vkernel_proc", struct vkernel_proc, token),
 	O("vkernel_proc", struct vkernel_proc, refs),
 	O("vkernel_proc", struct vkernel_proc, vkernel_cr3),
+	O("vmspace", struct vmspace, vm_map),
+	O("vmspace", struct vmspace, vm_pmap),
 	O("vmspace_create_args", struct vmspace_create_args, id),
 	O("vmspace_create_args", struct vmspace_create_args, type),
 	O("vmspace_create_args", struct vmspace_create_args, data),

@@ -14,6 +14,7 @@
 #include <sys/thread.h>
 #include <vm/vm.h>
 #include <machine/pmap.h>
+#include <sys/tree.h>
 
 typedef u_int		vm_eflags_t;
 typedef u_long		vpte_t;
@@ -33,6 +34,7 @@ union vm_map_aux {
 struct vm_map_entry {
 	struct vm_map_entry	*prev;		/* previous entry */
 	struct vm_map_entry	*next;		/* next entry */
+	RB_ENTRY(vm_map_entry)	rb_entry;	/* unused by the model; DragonFly's layout */
 	vm_offset_t		start;		/* start address */
 	vm_offset_t		end;		/* end address */
 	union vm_map_aux	aux;		/* auxillary data */
@@ -64,6 +66,7 @@ struct vm_map_entry {
 
 struct vm_map {
 	struct vm_map_entry	header;		/* list of entries */
+	RB_HEAD(vm_map_rb_tree, vm_map_entry) rb_root;	/* unused by the model */
 	struct lock		lock;		/* lock for map data */
 	int			nentries;	/* number of entries */
 	vm_size_t		size;		/* virtual size */
@@ -73,6 +76,8 @@ struct vm_map {
 	vm_map_entry_t		first_free;	/* first free space hint */
 	u_int			flags;		/* flags for this vm_map */
 	struct pmap		*pmap;		/* physical map */
+	u_int			president_cache;	/* unused by the model */
+	u_int			president_ticks;	/* unused by the model */
 	struct lwkt_token	token;		/* soft serializer */
 };
 
