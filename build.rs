@@ -17,28 +17,15 @@
 //!   under `$OUT_DIR/kinc`.
 //! - otherwise: the model headers with the kernel's C flags.
 //!
+//! The kernel's C flags and the include layout of the last two come from
+//! `scripts/kernel-layout.sh`, which the layout check uses too.
+//!
 //! KKASSERTs (cfg `invariants`) are compiled in with feature `invariants`,
 //! or when the kernel build's opt_global.h defines INVARIANTS, as in C.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// DragonFly's x86_64 (pc64) kernel C flags other than include paths
-/// (sys/conf/kern.pre.mk, sys/platform/pc64/conf/kern.mk).  `-fno-pie`:
-/// DragonFly's compiler does not default to PIE, Debian's does.  `-g`: the
-/// kernel is built with `makeoptions DEBUG=-g` for kgdb, like the Rust side.
-const KERNEL_CFLAGS: &[&str] = &[
-    "-O", "-g", "-fno-pie", "-D_KERNEL", "-DHAVE_KERNEL_OPTION_HEADERS",
-    "-fno-stack-protector", "-mcmodel=kernel", "-mno-red-zone", "-mfpmath=387",
-    "-mno-mmx", "-mno-3dnow", "-mno-sse", "-mno-sse2", "-mno-sse3", "-mno-ssse3",
-    "-mno-sse4.1", "-mno-sse4.2", "-mno-sse4", "-mno-sse4a", "-mno-abm",
-    "-mno-aes", "-mno-avx", "-mno-pclmul", "-mno-popcnt", "-mno-avx2",
-    "-mno-fsgsbase", "-mno-rdrnd", "-mno-f16c", "-mno-fma", "-mno-fma4",
-    "-mno-bmi", "-mno-bmi2", "-mno-xop", "-mno-lwp", "-mno-lzcnt", "-mno-tbm",
-    "-msoft-float", "-fno-asynchronous-unwind-tables",
-    "-fno-omit-frame-pointer", "-ffreestanding", "-fno-common",
-];
 
 /// How to reach the kernel headers: the C compiler and its flags (for the
 /// shim), and the subset of them clang needs to parse the headers (bindgen).
@@ -69,7 +56,7 @@ fn main() {
             cflags,
         }
     } else if let Some(sysdir) = nonempty_env("SYSDIR") {
-        dragonfly_tree(Path::new(&sysdir), &out)
+        dragonfly_tree(&root, &sysdir, &out)
     } else {
         model_kernel(&root)
     };
@@ -137,31 +124,30 @@ fn nonempty_env(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn model_include(root: &Path) -> String {
+fn model_include(root: &Path) -> PathBuf {
     let inc = root.join("tests/kern/include");
     println!("cargo:rerun-if-changed={}", inc.display());
-    format!("-I{}", inc.display())
+    inc
 }
 
 /// The model headers on the host, as the test harness compiles the C
 /// original.
 fn userland(root: &Path) -> Headers {
-    let mut flags = vec![model_include(root), "-D_KERNEL".into()];
+    let inc = model_include(root);
+    let mut flags = vec![format!("-I{}", inc.display()), "-D_KERNEL".into()];
     flags.extend(invariants_flag());
     Headers { cc: None, cflags: flags.clone(), clang: flags }
 }
 
 /// The model headers with the kernel's flags: the kernel object CI can build
-/// without a DragonFly tree.  The model headers use the compiler's own
-/// headers (<stddef.h>, <stdint.h>) and, for RB_GENERATE's code, libbsd's
-/// <bsd/sys/tree.h>, searched after everything else as tests/kern says.
+/// without a DragonFly tree.  bindgen's clang keeps its own headers
+/// (`-nostdlibinc`) and, like the compiler, finds libbsd's
+/// <bsd/sys/tree.h> after everything else (tests/kern/README.md).
 fn model_kernel(root: &Path) -> Headers {
-    let mut cflags: Vec<String> = vec!["-nostdinc".into(), model_include(root)];
-    cflags.push(format!("-isystem{}", compiler_include_dir()));
-    cflags.push("-idirafter/usr/include".into());
-    cflags.extend(KERNEL_CFLAGS.iter().map(|f| f.to_string()));
-    cflags.extend(invariants_flag());
-    let mut clang = vec!["-nostdlibinc".into(), model_include(root), "-D_KERNEL".into()];
+    let inc = model_include(root).display().to_string();
+    let cflags = kernel_layout(root, &["model", &inc]);
+    let mut clang = vec!["-nostdlibinc".into(), format!("-I{inc}")];
+    clang.push("-D_KERNEL".into());
     clang.push("-idirafter/usr/include".into());
     clang.push("-ffreestanding".into());
     clang.extend(invariants_flag());
@@ -173,73 +159,38 @@ fn invariants_flag() -> Option<String> {
     env::var_os("CARGO_FEATURE_INVARIANTS").map(|_| "-DINVARIANTS".into())
 }
 
-fn compiler_include_dir() -> String {
-    let cc = nonempty_env("KERNEL_CC").unwrap_or_else(|| "cc".into());
-    let out = std::process::Command::new(&cc)
-        .arg("-print-file-name=include")
-        .output()
-        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// A DragonFly `sys/` tree, with the include layout of a kernel build
-/// directory rebuilt under `$OUT_DIR/kinc`: `machine`, `cpu` and
-/// `machine_base` links, `include/machine/X.h` forwarding to `<cpu/X.h>` for
-/// each cpu header the platform lacks, and an empty `opt_global.h`.
-fn dragonfly_tree(sysdir: &Path, out: &Path) -> Headers {
-    let s = fs::canonicalize(sysdir)
-        .unwrap_or_else(|e| panic!("SYSDIR={}: {e}", sysdir.display()));
-    assert!(
-        s.join("sys/vkernel.h").is_file(),
-        "SYSDIR={} is not a DragonFly sys/ directory",
-        s.display()
-    );
-    println!("cargo:rerun-if-changed={}", s.join("sys").display());
+/// A DragonFly `sys/` tree, with a kernel build directory's include layout
+/// under `$OUT_DIR/kinc` (`scripts/kernel-layout.sh` makes it).
+fn dragonfly_tree(root: &Path, sysdir: &str, out: &Path) -> Headers {
+    let sys = Path::new(sysdir).join("sys");
+    println!("cargo:rerun-if-changed={}", sys.display());
     let kinc = out.join("kinc");
-    let _ = fs::remove_dir_all(&kinc);
-    fs::create_dir_all(kinc.join("include/machine")).unwrap();
-    let platform = s.join("platform/pc64/include");
-    let cpu = s.join("cpu/x86_64/include");
-    symlink(&platform, &kinc.join("machine"));
-    symlink(&cpu, &kinc.join("cpu"));
-    symlink(&s.join("platform/pc64"), &kinc.join("machine_base"));
-    for entry in fs::read_dir(&cpu).unwrap() {
-        let name = entry.unwrap().file_name();
-        let name = name.to_str().unwrap();
-        if name.ends_with(".h") && !platform.join(name).exists() {
-            fs::write(
-                kinc.join("include/machine").join(name),
-                format!("#include <cpu/{name}>\n"),
-            )
-            .unwrap();
-        }
-    }
-    // As config(8) writes it: `options INVARIANTS` is feature `invariants`.
-    let opt_global = kinc.join("opt_global.h");
-    let options = if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() {
-        "#define INVARIANTS 1\n"
-    } else {
-        ""
-    };
-    fs::write(&opt_global, options).unwrap();
-
-    let mut cflags: Vec<String> = vec![
-        "-nostdinc".into(),
-        format!("-I{}", kinc.display()),
-        format!("-I{}", kinc.join("include").display()),
-        format!("-I{}", s.display()),
-        format!("-I{}", s.join("../include").display()),
-        "-include".into(),
-        opt_global.display().to_string(),
-    ];
-    cflags.extend(KERNEL_CFLAGS.iter().map(|f| f.to_string()));
+    let cflags = kernel_layout(root, &["sysdir", sysdir, &kinc.display().to_string()]);
     let clang = preprocessor_flags(&cflags);
     Headers { cc: None, cflags, clang }
 }
 
-fn symlink(target: &Path, link: &Path) {
-    std::os::unix::fs::symlink(target, link)
-        .unwrap_or_else(|e| panic!("symlink {}: {e}", link.display()));
+/// The include layout and kernel flags from `scripts/kernel-layout.sh`,
+/// which the layout check (scripts/kernel-layout-check.py) uses too.
+/// INVARIANTS is the feature's, whatever the environment says.
+fn kernel_layout(root: &Path, args: &[&str]) -> Vec<String> {
+    let script = root.join("scripts/kernel-layout.sh");
+    println!("cargo:rerun-if-changed={}", script.display());
+    let invariants = match env::var_os("CARGO_FEATURE_INVARIANTS") {
+        Some(_) => "1",
+        None => "",
+    };
+    let out = std::process::Command::new("sh")
+        .arg(&script)
+        .args(args)
+        .env("INVARIANTS", invariants)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+    let what = format!("{} {}", script.display(), args.join(" "));
+    assert!(out.status.success(), "{what} failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().map(String::from).collect()
 }
 
 /// The flags that change what the headers say: include paths, macros,

@@ -16,8 +16,10 @@
 # The shim and bindgen then use the kernel's own compiler, flags, include
 # layout and opt_global.h (INVARIANTS included).
 #
-# Standalone: `bmake -f kmod.mk [SYSDIR=/usr/src/sys]` builds
-# ${.OBJDIR}/vm_vmspace.o against that tree (or the model headers).
+# Standalone: `bmake -f kmod.mk SYSDIR=/usr/src/sys` builds
+# ${.OBJDIR}/vm_vmspace.o against that tree; without SYSDIR,
+# ${.OBJDIR}/vm_vmspace.model.o against the model headers, which is no
+# kernel object (docs/kernel.md).
 #
 # CARGO and RUSTC name a toolchain that can build core for
 # x86_64-unknown-none (rust-src; docs/kernel.md, "Toolchain").
@@ -25,7 +27,6 @@
 .if !defined(VMSPACE_RS)
 VMSPACE_RS:=	${.PARSEDIR}
 .endif
-VMSPACE_OUT?=	${.OBJDIR}/vm_vmspace.o
 CARGO?=		cargo
 RUSTC?=		rustc
 SYSDIR?=
@@ -33,6 +34,11 @@ INVARIANTS?=
 KERNEL_CC?=
 KERNEL_CFLAGS?=
 KERNEL_OBJDIR?=
+.if empty(SYSDIR) && empty(KERNEL_CFLAGS)
+VMSPACE_OUT?=	${.OBJDIR}/vm_vmspace.model.o
+.else
+VMSPACE_OUT?=	${.OBJDIR}/vm_vmspace.o
+.endif
 
 all: ${VMSPACE_OUT}
 

@@ -1,16 +1,21 @@
 # The drop-in kernel object (docs/kernel.md).
 #
-#   make kernel [SYSDIR=/path/to/dragonfly/sys] [INVARIANTS=1]
+#   make kernel SYSDIR=/path/to/dragonfly/sys [INVARIANTS=1]
 #       obj/vm_vmspace.o: the Rust port for x86_64-unknown-none and the C
-#       shim, linked into one relocatable object.  Without SYSDIR it is
-#       built against the model headers (tests/kern/include).
+#       shim, linked into one relocatable object.
+#   make kernel
+#       without SYSDIR: obj/vm_vmspace.model.o, the same against the model
+#       headers (tests/kern/include).  No kernel object: a kernel linked
+#       with it uses the model's layouts.
 #   make kernel-check [SYSDIR=...]
 #       builds it, then inspects it (symbols, instructions, relocations,
-#       sections, sizes, stack frames); last line `kernel-check: ok`.
+#       sections, sizes, stack frames; with SYSDIR, the layouts the C
+#       original uses against SYSDIR and against the model headers).  Last
+#       line `kernel-check: ok` only with SYSDIR.
 #   make port-clippy
 #       clippy on the port (host, feature userland), warnings are errors.
 
-KERNEL_OBJ := obj/vm_vmspace.o
+KERNEL_OBJ := $(if $(strip $(SYSDIR)$(KERNEL_CFLAGS)),obj/vm_vmspace.o,obj/vm_vmspace.model.o)
 
 .PHONY: kernel kernel-check port-clippy
 kernel:
@@ -18,7 +23,7 @@ kernel:
 	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" sh scripts/kernel-build.sh $(KERNEL_OBJ)
 
 kernel-check: kernel
-	@python3 scripts/kernel-check.py $(KERNEL_OBJ) $(ABI)
+	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" python3 scripts/kernel-check.py $(KERNEL_OBJ) $(ABI)
 
 port-clippy:
 	cargo clippy -p vmspace --all-targets --features userland -- -D warnings

@@ -3,6 +3,11 @@
 #
 #   bench.sh KERNEL_OBJECT
 #
+# KERNEL_OBJECT is make kernel's: obj/vm_vmspace.o with SYSDIR, else
+# obj/vm_vmspace.model.o, built against the model headers (mycpu and some
+# offsets differ, so its figures are near a kernel object's, not equal; the
+# report names the headers).
+#
 # 1. Builds the harness's bench driver in release mode (opt-level 2, the
 #    kernel object's) with the port linked.  The C original and the shim are
 #    compiled by cc at the same level (-O2).  Both are built as the kernel
@@ -39,6 +44,9 @@ target_dir=${CARGO_TARGET_DIR:-$top/target/bench}
 
 rm -rf "$data"
 mkdir -p "$data"
+
+headers=$(cat "$obj.headers" 2>/dev/null || echo "unknown headers")
+echo "bench: object figures from $obj, built against $headers"
 
 echo "bench: building the harness (release, feature port)"
 # The JSON messages name the objects whose functions are each

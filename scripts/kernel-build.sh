@@ -18,9 +18,21 @@
 # Environment: SYSDIR (a DragonFly sys/ tree; else the model headers),
 # KERNEL_CFLAGS, KERNEL_CC, KERNEL_OBJDIR (from a kernel build, kmod.mk),
 # INVARIANTS=1 (KKASSERTs), CARGO, RUSTC, CARGO_TARGET_DIR.
+#
+# Against the model headers OUTPUT must be named *.model.o, and only then:
+# such an object passes every check here, yet a kernel linked with it uses
+# the model's layouts, not the kernel's (docs/kernel.md).
 set -eu
 
 out=$1
+model=
+[ -n "${SYSDIR:-}${KERNEL_CFLAGS:-}" ] || model=1
+case $out in
+*.model.o) [ -n "$model" ] ||
+    { echo "kernel-build.sh: $out: built against SYSDIR or KERNEL_CFLAGS, so not *.model.o" >&2; exit 1; } ;;
+*) [ -z "$model" ] ||
+    { echo "kernel-build.sh: $out: no SYSDIR or KERNEL_CFLAGS, so the model headers: name it *.model.o" >&2; exit 1; } ;;
+esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 exports=$top/module/vm_vmspace.exports
 target_dir=${CARGO_TARGET_DIR:-$top/target/kernel}
@@ -80,6 +92,7 @@ objcopy $strip "$work/gc.o" "$work/rust.o"
 ld -r -o "$work/all.o" "$work/shim.o" "$work/rust.o"
 objcopy --keep-global-symbols="$exports" "$work/all.o" "$out"
 
+# kernel-check.py reads "the model headers" as a model-header object.
 if [ -n "${KERNEL_CFLAGS:-}" ]; then
     headers="the kernel build's flags (KERNEL_CFLAGS)"
 elif [ -n "${SYSDIR:-}" ]; then
@@ -90,3 +103,11 @@ fi
 [ -n "$kkasserts" ] && headers="$headers, INVARIANTS"
 echo "$headers" > "$out.headers"
 echo "kernel: $out built against $headers"
+
+# A model build made before the model had its own name left it under the
+# kernel object's.
+stale=${out%.model.o}.o
+if [ -n "$model" ] && grep -qs '^the model headers' "$stale.headers"; then
+    rm -f "$stale" "$stale.headers"
+    echo "kernel: removed $stale, an older model-header build under the kernel object's name"
+fi

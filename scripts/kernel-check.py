@@ -11,12 +11,20 @@ a DragonFly kernel:
   core's panic/formatting code or compiler_builtins;
 - sys/abi.rs pins the values of the shared ABI facts (x86_64.json);
 - it prints .text/.data sizes and each entry point's stack frame beside the
-  C original's, and fails if a frame is larger.
+  C original's, and fails if a frame is larger;
+- with SYSDIR: the object was built against that tree, and the model
+  headers give the C original the layouts SYSDIR gives it, a check that
+  must find the vm_pmap bug of the model headers before b01afda
+  (scripts/kernel-layout-check.py).
 
-usage: kernel-check.py OBJECT ABI_DIR
-The last line is `kernel-check: ok` or `kernel-check: FAILED (reasons)`.
+usage: [SYSDIR=...] [INVARIANTS=1] kernel-check.py OBJECT ABI_DIR
+The last line is `kernel-check: ok` (SYSDIR given, everything passed),
+`kernel-check: FAILED (reasons)`, or without SYSDIR a line saying that the
+checks passed but nothing is said about a kernel's ABI (exit status 0):
+only a DragonFly tree shows what a kernel's headers say.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -156,10 +164,19 @@ def abi_pins(abi_json):
 
 def main():
     obj, abi = sys.argv[1], sys.argv[2]
+    sysdir = os.environ.get("SYSDIR", "").strip()
     failed = []
     headers_file = obj + ".headers"
     headers = open(headers_file).read().strip() if os.path.exists(headers_file) else "unknown headers"
     print(f"kernel-check: {obj}, built against {headers}")
+    # kernel-build.sh's words for, and name of, a model-header object.
+    model = headers.startswith("the model headers") or obj.endswith(".model.o")
+    if sysdir and model:
+        failed.append(f"{obj} is built against the model headers, not SYSDIR: no kernel object")
+    elif sysdir and headers.startswith("SYSDIR="):
+        built = headers[len("SYSDIR="):].removesuffix(", INVARIANTS")
+        if os.path.realpath(built) != os.path.realpath(sysdir):
+            failed.append(f"{obj} is built against SYSDIR={built}, not {sysdir}")
 
     defined, undefined = symbols(obj)
     exports = set(words(os.path.join(abi, "vm_vmspace.exports")))
@@ -264,11 +281,32 @@ def main():
     else:
         print("  sys/abi.rs pins every struct size/offset of x86_64.json")
 
+    if sysdir:
+        layout = load_layout_check()
+        for check in (layout.check, layout.self_test):
+            lines, reasons = check(sysdir)
+            print("\n".join("  " + l for l in lines))
+            failed += reasons
+    else:
+        print("  layout: no SYSDIR, so the model headers are not compared with a kernel's")
+
     if failed:
         print("kernel-check: FAILED (" + "; ".join(failed) + ")")
         return 1
+    if not sysdir:
+        what = f"model-headers object {obj}" if model else f"{obj} ({headers})"
+        print(f"kernel-check: {what}: checks passed; no SYSDIR, so nothing is said about a kernel's ABI")
+        return 0
     print("kernel-check: ok")
     return 0
+
+
+def load_layout_check():
+    spec = importlib.util.spec_from_file_location(
+        "kernel_layout_check", os.path.join(TOP, "scripts/kernel-layout-check.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 if __name__ == "__main__":
