@@ -3,8 +3,9 @@
 #
 #   make test            everything CI runs (installs missing packages first)
 #   make diff            differential run: C original vs. Rust port
-#   make kernel SYSDIR=  the drop-in kernel object obj/vm_vmspace.o
-#   make kernel-check    inspects obj/vm_vmspace.o
+#   make kernel SYSDIR=  the drop-in kernel object obj/vm_vmspace.o (without
+#                        SYSDIR: obj/vm_vmspace.model.o, never a kernel's)
+#   make kernel-check    inspects it; with SYSDIR, the layout check too
 #   make coverage        gcov of the C original under the directed tests
 #   make sched           SMP schedule exploration
 #   make bench           cost: Rust vs. C
