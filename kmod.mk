@@ -22,13 +22,14 @@
 # kernel object (docs/kernel.md).
 #
 # CARGO and RUSTC name a toolchain that can build core for
-# x86_64-unknown-none (rust-src; docs/kernel.md, "Toolchain").
+# x86_64-unknown-none (rust-src; docs/kernel.md, "Toolchain"); left empty,
+# scripts/kernel-build.sh picks one.
 
 .if !defined(VMSPACE_RS)
 VMSPACE_RS:=	${.PARSEDIR}
 .endif
-CARGO?=		cargo
-RUSTC?=		rustc
+CARGO?=
+RUSTC?=
 SYSDIR?=
 INVARIANTS?=
 KERNEL_CC?=

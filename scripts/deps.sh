@@ -1,8 +1,21 @@
 #!/bin/sh
 # Installs what the build and the tests need on a fresh Debian machine of this
 # project's kind. Idempotent: does nothing when everything is present.
+#
+#   sh scripts/deps.sh         the base set (make test)
+#   sh scripts/deps.sh qemu    the base set and what make dfly-kernel and
+#                              make qemu-test need (docs/qemu.md)
 set -eu
 pkgs="rustc-web cargo-web rust-web-src libclang-dev bmake libbsd-dev shellcheck valgrind gcovr python3-matplotlib"
+for set in "$@"; do
+	case $set in
+	# config(8): byacc flex libbsd-dev; the kernels: gcc binutils bmake git;
+	# the guest's disks: makefs (UFS image), grub-pc-bin grub-common
+	# xorriso mtools (grub-mkrescue); the run: qemu-system-x86.
+	qemu) pkgs="$pkgs gcc binutils git byacc flex makefs grub-pc-bin grub-common xorriso mtools qemu-system-x86" ;;
+	*) echo "deps: unknown package set '$set' (known: qemu)" >&2; exit 2 ;;
+	esac
+done
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"

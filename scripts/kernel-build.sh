@@ -66,10 +66,21 @@ if [ -n "${INVARIANTS:-}" ] || { [ -n "${KERNEL_CFLAGS:-}" ] && cflags_invariant
     kkasserts=1
 fi
 
+# The toolchain: CARGO and RUSTC if given, else Debian's rustc-web (it has
+# rust-src; rustup's stable toolchain on PATH may not), else PATH's.
+if [ -z "${CARGO:-}" ]; then
+    if [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ]; then
+        CARGO=/usr/bin/cargo RUSTC=${RUSTC:-/usr/bin/rustc}
+    else
+        CARGO=cargo
+    fi
+fi
+RUSTC=${RUSTC:-rustc}
+
 # shellcheck disable=SC2086
-RUSTC=${RUSTC:-/usr/bin/rustc} RUSTC_BOOTSTRAP=1 \
+RUSTC=$RUSTC RUSTC_BOOTSTRAP=1 \
 RUSTFLAGS="-C relocation-model=static -C code-model=kernel -C no-redzone -Z unstable-options -C force-frame-pointers=non-leaf" \
-    "${CARGO:-/usr/bin/cargo}" rustc --quiet --manifest-path "$top/Cargo.toml" \
+    "$CARGO" rustc --quiet --manifest-path "$top/Cargo.toml" \
     -p vmspace --lib --crate-type staticlib --release $features \
     -Zbuild-std=core --target x86_64-unknown-none --target-dir "$target_dir"
 lib=$target_dir/x86_64-unknown-none/release/libvmspace.a

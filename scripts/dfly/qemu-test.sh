@@ -1,0 +1,121 @@
+#!/bin/sh
+# make qemu-test: boots the kernels of `make dfly-kernel` under QEMU and
+# compares the C original with the port, system call for system call
+# (docs/qemu.md).
+#
+#   1. the guest program (tests/qemu/build.sh): a static /sbin/init without
+#      libc that drives the VMSPACE calls and prints `vmtest:` lines;
+#   2. a 32 MB UFS1 root image with it (makefs), GRUB's i386-pc modules
+#      with the relocator fix (grub-modules.py), one ISO per kernel;
+#   3. boots (boot.py): stock and port with -smp 1 (functional transcript
+#      and bench) and -smp 4 (functional transcript and stress), then the
+#      self-check kernel (a known-wrong object) with -smp 1;
+#   4. report.py compares and writes $DFLY_WORK/qemu-report.md; its last
+#      line is this target's last line.
+#
+# Environment: DFLY_WORK (default target/dfly), QEMU_TIMEOUT (seconds per
+# boot, default 900), QEMU_JOBS (boots at once, default 2), QEMU_INIT (a
+# prebuilt guest program instead of tests/qemu/build.sh's).  Without
+# DFLY_MIRROR and DFLY_SRC it says so and exits 0, as make dfly-kernel.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/scripts/dfly
+if [ -z "${DFLY_MIRROR:-}" ] && [ -z "${DFLY_SRC:-}" ]; then
+	echo "qemu-test: skipped: no DragonFly source (set DFLY_MIRROR=<git clone of DragonFly's source> or DFLY_SRC=<extracted tree>; docs/qemu.md)"
+	exit 0
+fi
+mkdir -p "${DFLY_WORK:-$top/target/dfly}"
+work=$(cd "${DFLY_WORK:-$top/target/dfly}" && pwd)
+timeout=${QEMU_TIMEOUT:-900}
+jobs=${QEMU_JOBS:-2}
+run=$work/qemu
+t0=$(date +%s)
+step() { echo "qemu-test: [$(($(date +%s) - t0))s] $*"; }
+fail() { echo "qemu-test: FAILED: $*" >&2; exit 1; }
+
+sh "$top/scripts/deps.sh" qemu
+for k in stock port model; do
+	[ -f "$work/kernels/$k/kernel" ] || fail "no $k kernel in $work/kernels: run make dfly-kernel first"
+done
+rm -rf "$run"
+mkdir -p "$run"
+
+step "guest program"
+if [ -n "${QEMU_INIT:-}" ]; then
+	cp "$QEMU_INIT" "$run/init"
+elif [ -f "$top/tests/qemu/build.sh" ]; then
+	sh "$top/tests/qemu/build.sh" "$run/init"
+else
+	fail "no guest program: tests/qemu/build.sh is missing (or set QEMU_INIT)"
+fi
+
+# The root file system: /sbin/init, /dev (devfs is mounted there), /tmp,
+# and room for the memory file the guest creates after remounting / rw.
+step "root image and ISOs"
+mkdir -p "$run/rootfs/sbin" "$run/rootfs/dev" "$run/rootfs/tmp"
+cp "$run/init" "$run/rootfs/sbin/init"
+makefs -t ffs -o version=1 -s 32m -B le "$run/root.img" "$run/rootfs" >"$run/makefs.log" 2>&1 ||
+	{ cat "$run/makefs.log"; fail makefs; }
+# GRUB loads it through the BIOS; gzip makes that 50 KB instead of 32 MB
+# (GRUB decompresses modules, md(4) gets the 32 MB image).
+gzip -9 -n -f "$run/root.img"
+python3 "$here/grub-modules.py" "$run/grub-i386-pc"
+
+# GRUB's kfreebsd loader boots DragonFly's kernel (the protocol locore.s and
+# hammer_time() expect), with the image as a preloaded md(4) root; serial
+# console (-h), verbose boot (-v).
+for k in stock port model; do
+	iso=$run/iso-$k
+	mkdir -p "$iso/boot/grub"
+	cp "$work/kernels/$k/kernel" "$iso/boot/kernel"
+	cp "$run/root.img.gz" "$iso/boot/root.img.gz"
+	cat >"$iso/boot/grub/grub.cfg" <<-EOF
+	serial --unit=0 --speed=115200
+	terminal_input serial
+	terminal_output serial
+	set timeout=0
+	menuentry "DragonFly $k" {
+	  kfreebsd /boot/kernel -v -h
+	  kfreebsd_module /boot/root.img.gz type=md_image
+	  set kFreeBSD.vfs.root.mountfrom=ufs:md0
+	  set kFreeBSD.init_path=/sbin/init
+	  set kFreeBSD.hw.physmem=512m
+	  boot
+	}
+	EOF
+	grub-mkrescue -d "$run/grub-i386-pc" -o "$run/$k.iso" "$iso" >"$run/mkrescue-$k.log" 2>&1 ||
+		{ cat "$run/mkrescue-$k.log"; fail "grub-mkrescue ($k)"; }
+done
+
+# Boots, QEMU_JOBS at a time.  -smp 1 runs under QEMU's -icount: the
+# guest's clock and TSC advance by executed instructions (2^4 ns each), so
+# the bench's rdtsc figures count guest instructions and do not depend on
+# the host's load (without it, the same kernel's figures varied by 2-3x
+# between runs here; with it, by under 1%).  shift=4 rather than 0: the
+# kernel's calibration and DELAY() loops spin for virtual time, 16 times
+# fewer instructions per microsecond boot as fast as without icount.
+# -smp 4 runs without it (icount allows one host thread only).
+boot() {
+	icount=
+	[ "$2" = 1 ] && icount="--icount=shift=4,sleep=off"
+	python3 "$here/boot.py" "$run/$1.iso" "$run/$1-smp$2.log" --smp "$2" $icount \
+		--timeout "$timeout" --ddb trace --ddb "show registers"
+}
+for smp in 1 4; do
+	step "booting stock and port, -smp $smp"
+	if [ "$jobs" -ge 2 ]; then
+		boot stock "$smp" &
+		boot port "$smp"
+		wait
+	else
+		boot stock "$smp"
+		boot port "$smp"
+	fi
+done
+step "booting the self-check kernel (model-header object), -smp 1"
+boot model 1
+
+step "report"
+python3 "$here/report.py" --dir "$run" --report "$work/qemu-report.md" --elapsed "$(($(date +%s) - t0))" \
+	--kernel-check "$work/logs/check-kernels.log"
