@@ -12,9 +12,31 @@
 #   make replay          vkernel(7) workload replay
 
 SHARED   ?= $(abspath ../shared)
-REFERENCE = $(SHARED)/reference/vm_vmspace.c
 ABI       = $(SHARED)/dragonfly-abi
+
+# REV selects the revision of vm_vmspace.c (docs/model.md): c2e7bb204e (the
+# reference, the one the Rust port follows), 22b7a3dbf6 or d95d5e03dc
+# (../shared/reference/upstream/).  It sets the default REFERENCE and the
+# model headers' layouts and imports.  Until a port of a later revision
+# exists, REV != c2e7bb204e builds the harness without the port
+# (--no-default-features), in its own target dir target/rev-REV: diff,
+# sched and replay then run the C original alone.
+REV      ?= c2e7bb204e
+REFERENCE_OF_REV = $(if $(filter c2e7bb204e,$(REV)),$(SHARED)/reference/vm_vmspace.c,$(SHARED)/reference/upstream/vm_vmspace@$(REV).c)
+ifneq ($(origin REFERENCE),command line)
+REFERENCE = $(REFERENCE_OF_REV)
+endif
+ifeq ($(REV),c2e7bb204e)
+HARNESS_FEATURES := --features port
+REV_TARGET_DIR   :=
+else
+HARNESS_FEATURES := --no-default-features
+REV_TARGET_DIR   := --target-dir target/rev-$(REV)
+endif
 export SHARED REFERENCE ABI
+ifneq ($(REV),c2e7bb204e)
+export REV
+endif
 
 TEST_TARGETS :=
 

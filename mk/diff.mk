@@ -19,11 +19,16 @@ DIFF_STEPS    ?= 3000000
 DIFF_CI_STEPS ?= 1000000
 DIFF_SEED     ?= 1
 DIFF_WORKERS  ?= 2
-DIFF_BIN      := target/coverage/release/diff
+ifeq ($(REV),c2e7bb204e)
+DIFF_TDIR     := target/coverage
+else
+DIFF_TDIR     := target/coverage-$(REV)
+endif
+DIFF_BIN      := $(DIFF_TDIR)/release/diff
 
 .PHONY: diff diff-build diff-ci coverage planted-check
 diff-build:
-	HARNESS_COVERAGE=1 cargo build --quiet --release -p harness --bin diff --target-dir target/coverage
+	HARNESS_COVERAGE=1 cargo build --quiet --release -p harness $(HARNESS_FEATURES) --bin diff --target-dir $(DIFF_TDIR)
 
 diff: diff-build
 	DIFF_STEPS=$(DIFF_STEPS) DIFF_SEED=$(DIFF_SEED) DIFF_WORKERS=$(DIFF_WORKERS) $(DIFF_BIN)

@@ -8,11 +8,18 @@
 REPLAY_ARGS ?=
 
 .PHONY: replay replay-ci
-replay:
-	cargo run -q -p harness --bin replay -- $(REPLAY_ARGS)
+REPLAY := cargo run -q -p harness $(HARNESS_FEATURES) $(REV_TARGET_DIR) --bin replay --
 
+replay:
+	$(REPLAY) $(REPLAY_ARGS)
+
+ifeq ($(REV),c2e7bb204e)
 replay-ci:
 	cargo test -p harness --quiet --test replay
-	cargo run -q -p harness --bin replay -- --ci
+	$(REPLAY) --ci
+else
+replay-ci:
+	$(REPLAY) --ci
+endif
 
 TEST_TARGETS += replay-ci

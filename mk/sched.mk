@@ -16,7 +16,7 @@
 SCHED_RANDOM ?= 300
 SCHED_PCT    ?= 300
 SCHED_SEED   ?= 1
-SCHED        := cargo run --quiet -p harness --features port --bin sched --
+SCHED        := cargo run --quiet -p harness $(HARNESS_FEATURES) $(REV_TARGET_DIR) --bin sched --
 
 # AddressSanitizer: gcc instruments the C (the cc crate adds
 # CFLAGS_<target>), rustc the Rust (-Zsanitizer, accepted by the stable
@@ -29,13 +29,29 @@ SCHED_ASAN   := CFLAGS_$(subst -,_,$(SCHED_HOST))="-fsanitize=address -fno-omit-
 	cargo run --quiet -p harness --features port --bin sched \
 	--target $(SCHED_HOST) --target-dir target/asan --
 
-.PHONY: sched sched-ci sched-asan sched-replay
+.PHONY: sched sched-ci sched-ci-22b7 sched-asan sched-replay
 sched:
-	$(SCHED) --random $(SCHED_RANDOM) --pct $(SCHED_PCT) --seed $(SCHED_SEED)
+	$(SCHED) --random $(SCHED_RANDOM) --pct $(SCHED_PCT) --seed $(SCHED_SEED) $(SCHED_ARGS)
 
+ifeq ($(REV),c2e7bb204e)
 sched-ci:
 	cargo test --quiet -p harness --features port --test sched
 	$(SCHED) --bound 2 --limit 1000 --random 20 --pct 20 --seed $(SCHED_SEED)
+else
+sched-ci:
+	$(SCHED) --bound 2 --limit 1000 --random 20 --pct 20 --seed $(SCHED_SEED) $(SCHED_ARGS)
+endif
+
+# CI: the settled 2017 revision, the C original alone.  Its one finding is
+# known and explained in docs/sched.md ("22b7a3dbf6"): sys_vmspace_destroy's
+# EBUSY path keeps the lookup's active reference, so the entry's refs never
+# return to 0 and the vkernel's exit panics in rb_vmspace_delete.  Any other
+# violation fails the run.
+SCHED_KNOWN_22B7 := --known-c "panic in exit1: rb_vmspace_delete: invalid refs" \
+	--known-c "reference(s) never dropped"
+sched-ci-22b7:
+	$(MAKE) --no-print-directory sched-ci REV=22b7a3dbf6 SCHED_ARGS='$(SCHED_KNOWN_22B7)'
+
 
 sched-asan:
 	$(SCHED_ASAN) --bound 1 --limit 150 --random 5 --pct 5 --seed $(SCHED_SEED)
@@ -43,4 +59,4 @@ sched-asan:
 sched-replay:
 	$(SCHED) replay $(SCENARIO) $(SCHEDULE)
 
-TEST_TARGETS += sched-ci sched-asan
+TEST_TARGETS += sched-ci sched-asan sched-ci-22b7

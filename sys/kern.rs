@@ -354,17 +354,36 @@ impl<'a> Refs<'a> {
 
     /// atomic_add_int(&refs, 1).
     pub fn add(self) {
+        self.atomic_point(c"atomic_add_int");
         self.atomic().fetch_add(1, Ordering::SeqCst);
     }
 
     /// atomic_subtract_int(&refs, 1).
     pub fn sub(self) {
+        self.atomic_point(c"atomic_subtract_int");
         self.atomic().fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Userland builds only: the model's switch point before an atomic
+    /// operation, as the model's machine/atomic.h has for the C original
+    /// (the schedule explorer may run another thread there).  The kernel
+    /// build has nothing here: one locked instruction per operation.
+    #[inline(always)]
+    fn atomic_point(self, _op: &core::ffi::CStr) {
+        #[cfg(feature = "userland")]
+        {
+            extern "C" {
+                fn model_atomic_point(op: *const core::ffi::c_char, p: *const c_void);
+            }
+            // SAFETY: the model only names the pointer (it never reads it).
+            unsafe { model_atomic_point(_op.as_ptr(), self.0.as_ptr() as *const c_void) };
+        }
     }
 
     /// atomic_fetchadd_int(&refs, -1) == 1: true when this dropped the last
     /// reference.
     pub fn release(self) -> bool {
+        self.atomic_point(c"atomic_fetchadd_int");
         // fetch_add(-1), as the C: LLVM folds the address into the locked
         // decrement for it, not for fetch_sub(1), when the count was read
         // just before (the KKASSERT).

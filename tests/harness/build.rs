@@ -13,6 +13,14 @@
 //! 4. Runs bindgen over `tests/kern/model.h` (the model API and the kernel
 //!    structures) into `$OUT_DIR/model_bindings.rs`.
 //!
+//! `REV=<commit>` (default c2e7bb204e; also 22b7a3dbf6, d95d5e03dc) selects
+//! the revision of vm_vmspace.c: its default `REFERENCE`
+//! (`../shared/reference/upstream/vm_vmspace@REV.c` for the later ones) and
+//! `-DMODEL_REV_<commit>` for everything compiled against the model headers,
+//! whose layouts and imports then follow that revision.  The port exists for
+//! c2e7bb204e only: another REV needs `--no-default-features`.  Binaries see
+//! the revision as `HARNESS_REV` (`harness::REV`) and cfg `rev_2017`.
+//!
 //! With `HARNESS_COVERAGE=1` (a separate target dir: `make coverage`, `make
 //! diff`) the C original, and only it, is compiled `--coverage -O0` and the
 //! binaries link libgcov; `HARNESS_COVERAGE_OBJDIR` (compile time) tells
@@ -77,9 +85,28 @@ fn main() {
     let include = kern.join("include");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
 
+    println!("cargo:rerun-if-env-changed=REV");
+    println!("cargo::rustc-check-cfg=cfg(rev_2017)");
+    let rev = env::var("REV").ok().filter(|r| !r.is_empty()).unwrap_or(REF_REV.into());
+    let rev_define = match rev.as_str() {
+        REF_REV => None,
+        "22b7a3dbf6" | "d95d5e03dc" => Some(format!("MODEL_REV_{rev}")),
+        _ => panic!("REV={rev}: the harness knows c2e7bb204e, 22b7a3dbf6 and d95d5e03dc"),
+    };
+    if rev_define.is_some() {
+        if env::var_os("CARGO_FEATURE_PORT").is_some() {
+            panic!(
+                "REV={rev}: the Rust port exists for c2e7bb204e only; build the harness \
+                 with --no-default-features (the C original alone)"
+            );
+        }
+        println!("cargo:rustc-cfg=rev_2017");
+    }
+    println!("cargo:rustc-env=HARNESS_REV={rev}");
     let reference = match env::var("REFERENCE") {
         Ok(r) if !r.is_empty() => PathBuf::from(r),
-        _ => root.join("../shared/reference/vm_vmspace.c"),
+        _ if rev_define.is_none() => root.join("../shared/reference/vm_vmspace.c"),
+        _ => root.join(format!("../shared/reference/upstream/vm_vmspace@{rev}.c")),
     };
     if !reference.exists() {
         panic!(
@@ -98,7 +125,7 @@ fn main() {
     }
 
     // The C original, unmodified, by path.
-    let mut c_build = kernel_build(&include);
+    let mut c_build = kernel_build(&include, rev_define.as_deref());
     c_build.flags(KERNEL_WARNINGS).file(&reference);
     if coverage {
         // Unoptimised, so that gcov's lines and branches are the source's.
@@ -126,7 +153,7 @@ fn main() {
         .compile_intermediates();
 
     // The model, as kernel code against the model headers.
-    let mut model = kernel_build(&include);
+    let mut model = kernel_build(&include, rev_define.as_deref());
     model
         .include(&kern)
         .flag("-Wall")
@@ -139,12 +166,18 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static:+whole-archive=vmspace_model");
 
-    bindings(&kern, &include, &out);
+    bindings(&kern, &include, &out, rev_define.as_deref());
 }
 
+/// The revision of vm_vmspace.c the model headers follow without a define.
+const REF_REV: &str = "c2e7bb204e";
+
 /// A C build for kernel code against the model headers (model path first).
-fn kernel_build(include: &Path) -> cc::Build {
+fn kernel_build(include: &Path, rev_define: Option<&str>) -> cc::Build {
     let mut b = cc::Build::new();
+    if let Some(d) = rev_define {
+        b.define(d, None);
+    }
     b.include(include)
         .define("_KERNEL", None)
         .define("INVARIANTS", None)
@@ -155,8 +188,9 @@ fn kernel_build(include: &Path) -> cc::Build {
     b
 }
 
-fn bindings(kern: &Path, include: &Path, out: &Path) {
+fn bindings(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>) {
     let b = bindgen::Builder::default()
+        .clang_args(rev_define.map(|d| format!("-D{d}")))
         .header(kern.join("model.h").to_string_lossy())
         .clang_arg(format!("-I{}", include.display()))
         .clang_arg(format!("-I{}", kern.display()))

@@ -190,6 +190,12 @@ void	model_report_deadlock(void);
 void	model_collect(struct thread *td);
 /* Interleave at switch points (1) or continue inline (0). */
 void	model_set_interleave(int on);
+/*
+ * Switch points before atomic operations (machine/atomic.h, the port's
+ * atomics): on by default; off gives the explorer of before issue 12
+ * (to measure how the state space grew).  Kept across world resets.
+ */
+void	model_set_atomic_points(int on);
 
 /*
  * The kernel's call sites of the vkernel hooks, with DragonFly's guards, to

@@ -532,12 +532,21 @@ static const struct model_field vkp_fields[] = {
 static const struct model_field ve_fields[] = {
 	F(struct vmspace_entry, vmspace), F(struct vmspace_entry, flags),
 	F(struct vmspace_entry, refs), F(struct vmspace_entry, rb_entry),
+#ifdef MODEL_REV_2017
+	F(struct vmspace_entry, cache_refs),
+#endif
+#ifdef MODEL_REV_d95d5e03dc
+	F(struct vmspace_entry, token),
+#endif
 	{ 0, NULL }
 };
 static const struct model_field vklp_fields[] = {
 	F(struct vkernel_lwp, save_vextframe),
 	F(struct vkernel_lwp, user_trapframe),
 	F(struct vkernel_lwp, user_vextframe), F(struct vkernel_lwp, ve),
+#ifdef MODEL_REV_2017
+	F(struct vkernel_lwp, ve_cache),
+#endif
 	{ 0, NULL }
 };
 static const struct model_field vmspace_fields[] = {
@@ -940,8 +949,14 @@ model_dump_ve_tree(char **bufp, size_t *lenp, size_t *capp,
 	buf = *bufp;
 	len = *lenp;
 	cap = *capp;
+#ifdef MODEL_REV_2017
+	P("    %s id=0x%lx refs=0x%x cache_refs=%d flags=0x%x vmspace=%s\n",
+	  model_nm(ve), (unsigned long)ve->id, (unsigned)ve->refs,
+	  (int)ve->cache_refs, ve->flags, model_nm(ve->vmspace));
+#else
 	P("    %s id=0x%lx refs=%d flags=0x%x vmspace=%s\n", model_nm(ve),
 	  (unsigned long)ve->id, ve->refs, ve->flags, model_nm(ve->vmspace));
+#endif
 	*bufp = buf;
 	*lenp = len;
 	*capp = cap;
@@ -968,7 +983,9 @@ model_dump_tokens(char **bufp, size_t *lenp, size_t *capp,
 		P("%s%s%s", ref == &mt->td.td_toks_base ? "" : " ",
 		  model_nm(ref->tr_tok),
 		  ref->tr_tok->t_ref != NULL &&
-		  ref->tr_tok->t_ref->tr_owner == &mt->td ? "" : "(released)");
+		  ref->tr_tok->t_ref->tr_owner == &mt->td ? "" :
+		  model_token_held(mt, ref->tr_tok) == 1 ? "(shared)" :
+		  "(released)");
 	}
 	P("]");
 	*bufp = buf;
@@ -1020,8 +1037,12 @@ model_dump(void)
 	int i;
 
 	P("world: %s\n", model_w.dead ? model_w.fault : "alive");
+#ifdef MODEL_REV_2017
+	P("vkernel_enable=%d\n", vkernel_enable);
+#else
 	P("vkernel_enable=%d vmspace_token=%s\n", vkernel_enable,
 	  model_token_holder(&vmspace_token));
+#endif
 	for (i = 0; i < model_w.ncpu; ++i)
 		P("cpu%d: curthread=%s\n", i,
 		  model_nm(model_w.cpus[i].gd_curthread));
@@ -1060,6 +1081,10 @@ model_dump(void)
 				  model_nm(vklp->ve),
 				  (unsigned long)vklp->user_trapframe,
 				  (unsigned long)vklp->user_vextframe);
+#ifdef MODEL_REV_2017
+				P("    %s ve_cache=%s\n", model_nm(vklp),
+				  model_nm(vklp->ve_cache));
+#endif
 				model_dump_frame(&buf, &len, &cap, "      ",
 				    "save_trapframe", &vklp->save_trapframe);
 				model_dump_tls(&buf, &len, &cap, "      ",

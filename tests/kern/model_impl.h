@@ -139,6 +139,7 @@ void	model_lock_init(struct lock *lk, const char *wmesg);
 void	model_lock(struct lock *lk, int excl);
 void	model_unlock(struct lock *lk);
 const char *model_token_holder(lwkt_token_t tok);
+int model_token_held(struct model_thread *mt, lwkt_token_t tok);
 
 /* ---- model_kmem.c ---- */
 void	model_kmem_reset(void);

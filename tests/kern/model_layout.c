@@ -97,6 +97,9 @@ static const struct layout_off offsets[] = {
 	O("vkernel_lwp", struct vkernel_lwp, user_trapframe),
 	O("vkernel_lwp", struct vkernel_lwp, user_vextframe),
 	O("vkernel_lwp", struct vkernel_lwp, ve),
+#ifdef MODEL_REV_2017
+	O("vkernel_lwp", struct vkernel_lwp, ve_cache),
+#endif
 	O("vkernel_proc", struct vkernel_proc, root),
 	O("vkernel_proc", struct vkernel_proc, token),
 	O("vkernel_proc", struct vkernel_proc, refs),
@@ -115,6 +118,12 @@ static const struct layout_off offsets[] = {
 	O("vmspace_entry", struct vmspace_entry, vmspace),
 	O("vmspace_entry", struct vmspace_entry, flags),
 	O("vmspace_entry", struct vmspace_entry, refs),
+#ifdef MODEL_REV_2017
+	O("vmspace_entry", struct vmspace_entry, cache_refs),
+#endif
+#ifdef MODEL_REV_d95d5e03dc
+	O("vmspace_entry", struct vmspace_entry, token),
+#endif
 	O("vmspace_entry", struct vmspace_entry, rb_entry),
 	ON("vmspace_entry", struct vmspace_entry, "rb_entry.rbe_left", rb_entry.rbe_left),
 	ON("vmspace_entry", struct vmspace_entry, "rb_entry.rbe_right", rb_entry.rbe_right),
@@ -186,7 +195,12 @@ static const struct layout_const consts[] = {
 	C(PSL_RF),
 	C(PSL_USERCHANGE),
 	C(PSL_VM_UNSUPP),
+#ifdef VKE_DELETED
 	C(VKE_DELETED),
+#endif
+#ifdef VKE_REF_DELETED
+	C(VKE_REF_DELETED),
+#endif
 	C(VMSPACE_CTL_RUN),
 	C(VM_MAX_USER_ADDRESS),
 	C(VM_MIN_USER_ADDRESS),

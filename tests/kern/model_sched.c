@@ -9,6 +9,14 @@
  * blocks, all its tokens are released; they are all reacquired before it
  * resumes.  Here "blocks" means stopping at a blocking point, waiting for a
  * contended token, or waiting for a lock.
+ *
+ * Shared tokens (lwkt_gettoken_shared): any number of shared holders or one
+ * exclusive holder.  A shared tokref counts TOK_INCR in t_count while it is
+ * had, unless its own thread holds the token exclusively (DragonFly's
+ * "exclusive bit is ours" case).  Asking for a token exclusively while
+ * holding it only shared is DragonFly's "s/x livelock" (a KASSERT under
+ * DEBUG_LOCKS): a panic here.  Not modelled: TOK_EXCLREQ's priority of a
+ * waiting exclusive request over new shared ones (fairness only).
  */
 #include "model_impl.h"
 
@@ -28,14 +36,21 @@ lwkt_token_init(lwkt_token_t tok, const char *desc)
 	MODEL_LEAVE();
 }
 
-/* Can ref's token be owned by ref's thread right now? */
+/* Model-private tr_count bit: this shared tokref counts in t_count. */
+#define MODEL_TR_COUNTED	0x100
+
+/* Can ref's token be had by ref's thread right now (shared or exclusive)? */
 static int
 model_tokref_ok(struct lwkt_tokref *ref)
 {
 	lwkt_token_t tok = ref->tr_tok;
 
-	return (tok->t_ref == NULL || tok->t_ref == ref ||
-	    tok->t_ref->tr_owner == ref->tr_owner);
+	if (tok->t_ref != NULL)
+		return (tok->t_ref == ref ||
+		    tok->t_ref->tr_owner == ref->tr_owner);
+	if (ref->tr_count & TOK_EXCLUSIVE)
+		return ((tok->t_count & TOK_COUNTMASK) == 0);
+	return (1);
 }
 
 static void
@@ -43,9 +58,14 @@ model_tokref_take(struct lwkt_tokref *ref)
 {
 	lwkt_token_t tok = ref->tr_tok;
 
-	if (tok->t_ref == NULL) {
-		tok->t_ref = ref;
-		tok->t_count |= TOK_EXCLUSIVE;
+	if (ref->tr_count & TOK_EXCLUSIVE) {
+		if (tok->t_ref == NULL) {
+			tok->t_ref = ref;
+			tok->t_count |= TOK_EXCLUSIVE;
+		}
+	} else if (tok->t_ref == NULL && !(ref->tr_count & MODEL_TR_COUNTED)) {
+		tok->t_count += TOK_INCR;
+		ref->tr_count |= MODEL_TR_COUNTED;
 	}
 }
 
@@ -57,7 +77,26 @@ model_tokref_drop(struct lwkt_tokref *ref)
 	if (tok->t_ref == ref) {
 		tok->t_ref = NULL;
 		tok->t_count &= ~(long)(TOK_EXCLUSIVE | TOK_EXCLREQ);
+	} else if (ref->tr_count & MODEL_TR_COUNTED) {
+		tok->t_count -= TOK_INCR;
+		ref->tr_count &= ~(long)MODEL_TR_COUNTED;
 	}
+}
+
+/* Does mt hold tok now (1 shared, 2 exclusive), or not (0)? */
+int
+model_token_held(struct model_thread *mt, lwkt_token_t tok)
+{
+	struct lwkt_tokref *ref;
+	int held = 0;
+
+	if (tok->t_ref != NULL && tok->t_ref->tr_owner == &mt->td)
+		return (2);
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref) {
+		if (ref->tr_tok == tok && (ref->tr_count & MODEL_TR_COUNTED))
+			held = 1;
+	}
+	return (held);
 }
 
 void
@@ -95,6 +134,16 @@ model_tokens_reacquire(struct model_thread *mt)
 const char *
 model_token_holder(lwkt_token_t tok)
 {
+	static char buf[4][32];
+	static unsigned int next;
+
+	if (tok->t_ref == NULL && (tok->t_count & TOK_COUNTMASK) != 0) {
+		char *b = buf[next++ % 4];
+
+		host_snprintf(b, sizeof(buf[0]), "shared(%ld)",
+		    (tok->t_count & TOK_COUNTMASK) / TOK_INCR);
+		return (b);
+	}
 	if (tok->t_ref == NULL)
 		return ("free");
 	return (model_nm(tok->t_ref->tr_owner));
@@ -106,20 +155,23 @@ model_token_owner(lwkt_token_t tok)
 	return (tok->t_ref ? model_mt(tok->t_ref->tr_owner) : NULL);
 }
 
-void
-lwkt_gettoken(lwkt_token_t tok)
+static void
+model_gettoken(lwkt_token_t tok, int excl, const char *fn)
 {
 	struct model_thread *mt;
 	struct lwkt_tokref *ref;
 
-	MODEL_ENTER("lwkt_gettoken");
+	MODEL_ENTER(fn);
 	mt = model_curmt();
 	ref = mt->td.td_toks_stop;
 	if (ref >= &mt->td.td_toks_end)
-		panic("lwkt_gettoken: %s holds %d tokens (LWKT_MAXTOKENS)",
-		    mt->name, LWKT_MAXTOKENS);
+		panic("%s: %s holds %d tokens (LWKT_MAXTOKENS)",
+		    fn, mt->name, LWKT_MAXTOKENS);
+	if (excl && model_token_held(mt, tok) == 1)
+		panic("%s: Token %s s/x livelock: %s holds it shared and asks "
+		    "for it exclusively", fn, model_nm(tok), mt->name);
 	ref->tr_tok = tok;
-	ref->tr_count = TOK_EXCLUSIVE | TOK_EXCLREQ;
+	ref->tr_count = excl ? TOK_EXCLUSIVE | TOK_EXCLREQ : TOK_EXCLREQ;
 	ref->tr_owner = &mt->td;
 	++mt->td.td_toks_stop;
 	if (model_tokref_ok(ref)) {
@@ -137,8 +189,20 @@ lwkt_gettoken(lwkt_token_t tok)
 		mt->td.td_wmesg = NULL;
 	}
 	if (model_tracing())
-		model_trace("lwkt_gettoken(%s)", model_nm(tok));
+		model_trace("%s(%s)", fn, model_nm(tok));
 	MODEL_LEAVE();
+}
+
+void
+lwkt_gettoken(lwkt_token_t tok)
+{
+	model_gettoken(tok, 1, "lwkt_gettoken");
+}
+
+void
+lwkt_gettoken_shared(lwkt_token_t tok)
+{
+	model_gettoken(tok, 0, "lwkt_gettoken_shared");
 }
 
 void
@@ -386,6 +450,34 @@ model_switch_point(int state, const char *what)
 		model_yield(mt, state, what);
 	}
 	model_tokens_reacquire(mt);
+}
+
+/*
+ * The switch point before every atomic operation of the code under test
+ * (machine/atomic.h, and the port's atomics in userland builds): a
+ * preemption point, not traced.  Atomics inside the model's own functions
+ * (depth > 0) are not switch points.
+ */
+static int model_no_atomic_points;
+
+void
+model_set_atomic_points(int on)
+{
+	model_no_atomic_points = !on;
+}
+
+void
+model_atomic_point(const char *op, const volatile void *p)
+{
+	struct model_thread *mt = model_w.running;
+	char what[128];
+
+	if (mt == NULL || !model_w.interleave || mt->depth != 0 ||
+	    model_no_atomic_points)
+		return;
+	host_snprintf(what, sizeof(what), "%s(%s)", op,
+	    model_nm((const void *)(unsigned long)p));
+	model_switch_point(MODEL_TS_PREEMPTED, what);
 }
 
 void

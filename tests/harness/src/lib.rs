@@ -32,6 +32,12 @@ pub mod step;
 pub mod world;
 
 pub use impls::{Entries, Impl};
+
+/// The revision of vm_vmspace.c this build compiled (`REV`, default
+/// c2e7bb204e): the C original's and the model headers' revision.
+pub const REV: &str = env!("HARNESS_REV");
+/// The reference revision, the one the Rust port follows.
+pub const REF_REV: &str = "c2e7bb204e";
 pub use step::*;
 pub use world::{World, EJUSTRETURN};
 

@@ -18,10 +18,8 @@
 //! See docs/replay.md.
 
 mod vk;
-#[cfg(feature = "port")]
 mod compare;
 
-#[cfg(feature = "port")]
 pub use compare::{replay, replay_with, Knobs, Replay, Unexpected};
 
 use crate::diff::gen::Rng;

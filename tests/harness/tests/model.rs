@@ -235,6 +235,151 @@ fn a_contended_token_waits_for_its_holder() {
     assert!(waited, "td#1.2 never waited: {:?}", o.schedule);
 }
 
+// ---- shared tokens (lwkt_gettoken_shared), atomic switch points ----------
+
+unsafe extern "C" fn share_a_then_print(arg: *mut c_void) -> c_int {
+    let t = arg as *mut Toks;
+    unsafe {
+        ffi::lwkt_gettoken_shared(&mut (*t).a);
+        ffi::kprintf(c"sharing\n".as_ptr());
+        ffi::lwkt_reltoken(&mut (*t).a);
+    }
+    3
+}
+
+#[test]
+fn shared_tokens_have_many_holders_or_one_exclusive() {
+    let mut w = world1();
+    let mut t = toks();
+    w.name_object(&t.a, "tokA");
+    let arg = &mut *t as *mut Toks as usize;
+    // Two shared holders at once: t0 stops at kprintf holding tokA shared,
+    // t1 takes it shared without waiting.
+    let steps = [
+        Step::Kernel { pid: 1, tid: 1, f: share_a_then_print, arg },
+        Step::Kernel { pid: 1, tid: 2, f: share_a_then_print, arg },
+    ];
+    let mut both = false;
+    let mut inner = scripted(vec![0, 0, 1, 1, 1]);
+    let mut choose = |d: &Decision| {
+        if d.states[0] == ThreadState::Preempted && d.states[1] == ThreadState::Preempted && d.wheres[1] == "kprintf" {
+            both = true;
+        }
+        inner(d)
+    };
+    let o = w.run_concurrent(Impl::C, &steps, &mut choose);
+    assert_eq!(o.fault, None, "{:?}", o.trace);
+    assert!(both, "both never held tokA shared at once: {:?}", o.trace);
+    assert_eq!((o.calls[0].ret, o.calls[1].ret), (Some(3), Some(3)));
+    assert_eq!(t.a.t_count, 0, "every shared count returned");
+
+    // An exclusive request waits for the shared holder.
+    let steps = [
+        Step::Kernel { pid: 1, tid: 1, f: share_a_then_print, arg },
+        Step::Kernel { pid: 1, tid: 2, f: take_a, arg },
+    ];
+    let mut waited = false;
+    let mut inner = scripted(vec![0, 0, 1, 1]);
+    let mut choose = |d: &Decision| {
+        if d.states[1] == ThreadState::TokenWait && d.states[0] == ThreadState::Preempted {
+            assert!(!d.runnable.contains(&1));
+            assert!(d.wheres[1].contains("held by shared(1)"), "{}", d.wheres[1]);
+            waited = true;
+        }
+        inner(d)
+    };
+    let o = w.run_concurrent(Impl::C, &steps, &mut choose);
+    assert_eq!(o.fault, None, "{:?}", o.trace);
+    assert!(waited, "the exclusive request never waited: {:?}", o.schedule);
+    let pos = |s: &str| o.trace.iter().position(|l| l == s).unwrap_or_else(|| panic!("{s}: {:?}", o.trace));
+    assert!(pos("td#1.1 lwkt_reltoken(tokA)") < pos("td#1.2 lwkt_gettoken(tokA)"));
+}
+
+unsafe extern "C" fn shared_then_exclusive(arg: *mut c_void) -> c_int {
+    let t = arg as *mut Toks;
+    unsafe {
+        ffi::lwkt_gettoken_shared(&mut (*t).a);
+        ffi::lwkt_gettoken(&mut (*t).a);
+    }
+    0
+}
+
+unsafe extern "C" fn exclusive_then_shared(arg: *mut c_void) -> c_int {
+    let t = arg as *mut Toks;
+    unsafe {
+        ffi::lwkt_gettoken(&mut (*t).a);
+        ffi::lwkt_gettoken_shared(&mut (*t).a);
+        // Blocking gives both up and retakes both.
+        let p = ffi::kmalloc(16, addr_of_mut!(ffi::M_TEMP) as *mut malloc_type, ffi::M_WAITOK as c_int);
+        ffi::kfree(p, addr_of_mut!(ffi::M_TEMP) as *mut malloc_type);
+        let mine = (!(*t).a.t_ref.is_null()) as c_int;
+        ffi::lwkt_reltoken(&mut (*t).a);
+        ffi::lwkt_reltoken(&mut (*t).a);
+        mine * 10 + (*t).a.t_ref.is_null() as c_int
+    }
+}
+
+#[test]
+fn shared_then_exclusive_is_a_livelock_panic_exclusive_then_shared_is_fine() {
+    let mut w = world1();
+    let mut t = toks();
+    w.name_object(&t.a, "tokA");
+    let arg = &mut *t as *mut Toks as *mut c_void;
+    let o = run1(&mut w, shared_then_exclusive, arg);
+    let f = o.fault.expect("shared then exclusive must panic");
+    assert_eq!(f.kind, FaultKind::Panic);
+    assert!(f.message.contains("Token tokA s/x livelock"), "{}", f.message);
+
+    drop(w);
+    let mut w = world1();
+    let mut t = toks();
+    let arg = &mut *t as *mut Toks as *mut c_void;
+    let o = run1(&mut w, exclusive_then_shared, arg);
+    assert_eq!(o.fault, None, "{:?}", o.trace);
+    assert_eq!(o.ret, Some(11));
+    assert_eq!(t.a.t_count, 0);
+}
+
+unsafe extern "C" fn two_atomic_points(arg: *mut c_void) -> c_int {
+    unsafe {
+        ffi::model_atomic_point(c"atomic_add_int".as_ptr(), arg);
+        ffi::model_atomic_point(c"atomic_fetchadd_int".as_ptr(), arg);
+    }
+    5
+}
+
+#[test]
+fn atomic_operations_are_untraced_preemption_points() {
+    let mut w = world1();
+    let mut x: u32 = 0;
+    w.name_object(&x, "x");
+    let arg = &mut x as *mut u32 as usize;
+    let steps = [
+        Step::Kernel { pid: 1, tid: 1, f: two_atomic_points, arg },
+        Step::Kernel { pid: 1, tid: 2, f: two_atomic_points, arg },
+    ];
+    let mut wheres = Vec::new();
+    let mut choose = |d: &Decision| {
+        wheres.push(d.wheres[0].clone());
+        harness::run_same_first(d)
+    };
+    let o = w.run_concurrent(Impl::C, &steps, &mut choose);
+    assert_eq!(o.fault, None);
+    assert!(wheres.iter().any(|w| w == "atomic_add_int(x)"), "{wheres:?}");
+    assert!(wheres.iter().any(|w| w == "atomic_fetchadd_int(x)"), "{wheres:?}");
+    assert!(o.trace.is_empty(), "atomics are not traced: {:?}", o.trace);
+    // Turned off, the same calls never stop there.
+    unsafe { ffi::model_set_atomic_points(0) };
+    let mut stops = 0;
+    let o = w.run_concurrent(Impl::C, &steps, &mut |d: &Decision| {
+        stops += d.wheres.iter().filter(|w| w.starts_with("atomic_")).count();
+        harness::run_same_first(d)
+    });
+    unsafe { ffi::model_set_atomic_points(1) };
+    assert_eq!(o.fault, None);
+    assert_eq!(stops, 0);
+}
+
 struct Locks {
     l1: lock,
     l2: lock,
@@ -322,7 +467,8 @@ fn kmalloc_zeroes_only_with_m_zero_and_accounts_per_type() {
 unsafe extern "C" fn double_free(_: *mut c_void) -> c_int {
     let t = addr_of_mut!(ffi::M_TEMP) as *mut malloc_type;
     unsafe {
-        let p = ffi::kmalloc(56, t, ffi::M_WAITOK as c_int);
+        // The size of a vmspace_entry (56 at c2e7bb204e): named ve#0.
+        let p = ffi::kmalloc(std::mem::size_of::<ffi::vmspace_entry>() as _, t, ffi::M_WAITOK as c_int);
         ffi::kfree(p, t);
         ffi::kfree(p, t);
     }

@@ -3,7 +3,9 @@
 //! [`diff::PreState`] and its allowed divergences).
 
 use super::{calls_in, check_vkernel, run_op, Op, Outcome, Workload};
-use crate::diff::{self, Allowed, Divergence, PreState, Verdict};
+use crate::diff::{self, Allowed, Divergence, PreState};
+#[cfg(feature = "port")]
+use crate::diff::Verdict;
 use crate::step::{Fault, Step};
 use crate::{Impl, World};
 use std::hash::{Hash, Hasher};
@@ -89,6 +91,7 @@ fn pre_state(world: &World, op: &Op) -> PreState {
     }
 }
 
+#[cfg(feature = "port")]
 fn compare_op(k: usize, pre: &PreState, op: &Op, c: &Outcome, rust: &Outcome) -> Verdict {
     match (op, c, rust) {
         (Op::One(i), Outcome::One(a), Outcome::One(b)) => diff::compare_step(k, pre, &i.step, a, b),
@@ -136,6 +139,9 @@ pub struct Knobs {
 
 /// Runs op k of `wl` on `imp` (with the knobs' extra step).
 fn run_op_k(world: &mut World, imp: Impl, wl: &Workload, k: usize, knobs: &Knobs) -> Outcome {
+    #[cfg(not(feature = "port"))]
+    let _ = knobs;
+    #[cfg(feature = "port")]
     if let (Impl::Rust, Some((at, extra))) = (imp, &knobs.port_extra) {
         if *at == k {
             world.run_step(imp, extra);
@@ -165,6 +171,7 @@ pub fn replay(world: &mut World, wl: &Workload) -> Replay {
 
 /// [`replay`] with [`Knobs`] (tests of the comparison itself).
 #[doc(hidden)]
+#[cfg_attr(not(feature = "port"), allow(unreachable_code))]
 pub fn replay_with(world: &mut World, wl: &Workload, knobs: &Knobs) -> Replay {
     let t0 = std::time::Instant::now();
     let mut r = Replay {
@@ -183,10 +190,12 @@ pub fn replay_with(world: &mut World, wl: &Workload, knobs: &Knobs) -> Replay {
     let mut pre = Vec::with_capacity(wl.ops.len());
     let mut prints = Vec::with_capacity(wl.ops.len());
     let mut c_fault = None;
+    let mut c_calls = 0;
     world.reset(wl.ncpu());
     for (k, op) in wl.ops.iter().enumerate() {
         pre.push(pre_state(world, op));
         let out = run_op(world, Impl::C, op);
+        c_calls += calls_in(op, &out);
         prints.push(fingerprint(&out));
         if c_fault.is_none() {
             if fault_of(&out).is_some() {
@@ -199,54 +208,73 @@ pub fn replay_with(world: &mut World, wl: &Workload, knobs: &Knobs) -> Replay {
     if c_fault.is_none() {
         r.failures.extend(leaks(world).map(|m| format!("C original: {m}")));
     }
+    #[cfg(feature = "port")]
+    let _ = c_calls;
 
-    // The port, compared as it goes.
-    world.reset(wl.ncpu());
-    let mut diverged = None;
-    let mut k = 0;
-    while k < wl.ops.len() {
-        let op = &wl.ops[k];
-        let mut out = run_op_k(world, Impl::Rust, wl, k, knobs);
-        if diverged.is_none() && (knobs.always_rerun || prints[k] != fingerprint(&out)) {
-            let c_out = rerun(world, Impl::C, wl, k, knobs);
-            let verdict = compare_op(k, &pre[k], op, &c_out, &out);
-            // Back to where the port was.
-            out = rerun(world, Impl::Rust, wl, k, knobs);
-            match verdict {
-                Verdict::Same => {}
-                Verdict::Allowed(a) => {
-                    r.allowed.push((k, label(op), a));
-                    diverged = Some(k);
-                }
-                Verdict::Unexpected(d) => {
-                    r.unexpected = Some(Unexpected { op: k, label: label(op), divergence: d });
-                    break;
-                }
-            }
-        }
-        match diverged {
-            None => r.calls += calls_in(op, &out),
-            Some(d) => {
-                r.rust_alone += (k > d) as usize;
-                if let Some(f) = fault_of(&out) {
-                    r.failures.push(format!("port, op {k} (past the allowed divergence): {}", f.message));
-                    break;
-                }
-                if let Some(m) = check_vkernel(op, &out) {
-                    r.failures.push(format!("port, op {k}: {m}"));
-                }
-            }
-        }
-        k += 1;
-    }
-    if r.unexpected.is_none() {
-        if k == wl.ops.len() {
-            r.failures.extend(leaks(world).map(|m| format!("port: {m}")));
-        }
-        // The C original may die only where the allowed divergence is.
+    // Without the port (a REV other than c2e7bb204e): the C original alone,
+    // checked (no fault, what the vkernel needs, nothing left at the end).
+    #[cfg(not(feature = "port"))]
+    {
+        let _ = (&pre, knobs);
+        r.calls = c_calls;
         if let Some(k) = c_fault {
-            if diverged != Some(k) {
-                r.failures.push(format!("C original panicked at op {k} ({})", label(&wl.ops[k])));
+            let out = rerun(world, Impl::C, wl, k, knobs);
+            let msg = fault_of(&out).map(|f| f.message.clone()).unwrap_or_default();
+            r.failures.push(format!("C original panicked at op {k} ({}): {msg}", label(&wl.ops[k])));
+        }
+        r.elapsed = t0.elapsed();
+        return r;
+    }
+    #[cfg(feature = "port")]
+    {
+        // The port, compared as it goes.
+        world.reset(wl.ncpu());
+        let mut diverged = None;
+        let mut k = 0;
+        while k < wl.ops.len() {
+            let op = &wl.ops[k];
+            let mut out = run_op_k(world, Impl::Rust, wl, k, knobs);
+            if diverged.is_none() && (knobs.always_rerun || prints[k] != fingerprint(&out)) {
+                let c_out = rerun(world, Impl::C, wl, k, knobs);
+                let verdict = compare_op(k, &pre[k], op, &c_out, &out);
+                // Back to where the port was.
+                out = rerun(world, Impl::Rust, wl, k, knobs);
+                match verdict {
+                    Verdict::Same => {}
+                    Verdict::Allowed(a) => {
+                        r.allowed.push((k, label(op), a));
+                        diverged = Some(k);
+                    }
+                    Verdict::Unexpected(d) => {
+                        r.unexpected = Some(Unexpected { op: k, label: label(op), divergence: d });
+                        break;
+                    }
+                }
+            }
+            match diverged {
+                None => r.calls += calls_in(op, &out),
+                Some(d) => {
+                    r.rust_alone += (k > d) as usize;
+                    if let Some(f) = fault_of(&out) {
+                        r.failures.push(format!("port, op {k} (past the allowed divergence): {}", f.message));
+                        break;
+                    }
+                    if let Some(m) = check_vkernel(op, &out) {
+                        r.failures.push(format!("port, op {k}: {m}"));
+                    }
+                }
+            }
+            k += 1;
+        }
+        if r.unexpected.is_none() {
+            if k == wl.ops.len() {
+                r.failures.extend(leaks(world).map(|m| format!("port: {m}")));
+            }
+            // The C original may die only where the allowed divergence is.
+            if let Some(k) = c_fault {
+                if diverged != Some(k) {
+                    r.failures.push(format!("C original panicked at op {k} ({})", label(&wl.ops[k])));
+                }
             }
         }
     }

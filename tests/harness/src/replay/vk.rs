@@ -36,8 +36,11 @@ const T_FAST_SYSCALL: i64 = 0x81;
 const PGEX_W: i64 = 0x02;
 const PGEX_U: i64 = 0x04;
 
-/// pmap.c's USER_SIZE (VM_MAX_USER_ADDRESS - VM_MIN_USER_ADDRESS).
-const USER_SIZE: u64 = 0x8000_0000_0000;
+/// pmap.c's user_size() (VM_MAX_USER_ADDRESS - VM_MIN_USER_ADDRESS), as the
+/// vkernel of the model's revision has it (0x7fffffe00000 at 22b7a3dbf6).
+fn user_size() -> u64 {
+    crate::abi_const("VM_MAX_USER_ADDRESS").map_or(0x8000_0000_0000, |v| v as u64)
+}
 /// VPTE_V | VPTE_RW | VPTE_U, or'ed into MADV_SETMAP's value.
 const VPTE_V_RW_U: i64 = 7;
 const PAGE: u64 = 4096;
@@ -281,18 +284,18 @@ impl<'a> Vk<'a> {
         // VMSPACE code passes fd and flags to kern_mmap untouched).
         let flags = (ffi::MAP_ANON | ffi::MAP_SHARED | ffi::MAP_VPAGETABLE | ffi::MAP_FIXED) as i32;
         let prot = (ffi::PROT_READ | ffi::PROT_WRITE) as i32;
-        self.syscall(v, L, SYS_VMSPACE_MMAP, &[idr, 0, USER_SIZE as i64, prot as i64, flags as i64, -1],
-            Step::Mmap { pid: VK, tid, id, addr: 0, len: USER_SIZE, prot, flags, fd: -1, offset: 0 },
+        self.syscall(v, L, SYS_VMSPACE_MMAP, &[idr, 0, user_size() as i64, prot as i64, flags as i64, -1],
+            Step::Mmap { pid: VK, tid, id, addr: 0, len: user_size(), prot, flags, fd: -1, offset: 0 },
             Expect::Sysmsg(0))
             .excl(id);
-        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, USER_SIZE as i64, ffi::MADV_NOSYNC as i64, 0],
-            Step::Mcontrol { pid: VK, tid, id, addr: 0, len: USER_SIZE, behav: ffi::MADV_NOSYNC as i32, value: 0 },
+        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, user_size() as i64, ffi::MADV_NOSYNC as i64, 0],
+            Step::Mcontrol { pid: VK, tid, id, addr: 0, len: user_size(), behav: ffi::MADV_NOSYNC as i32, value: 0 },
             Expect::Any)
             .excl(id);
         // VM_PAGE_TO_PHYS(pm_pdirm): the PML4 page's offset in the memory image.
         let pd = (1 + self.rng.below(0x3ffff) as i64) << 12;
-        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, USER_SIZE as i64, ffi::MADV_SETMAP as i64, pd | VPTE_V_RW_U],
-            Step::Mcontrol { pid: VK, tid, id, addr: 0, len: USER_SIZE, behav: ffi::MADV_SETMAP as i32,
+        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, user_size() as i64, ffi::MADV_SETMAP as i64, pd | VPTE_V_RW_U],
+            Step::Mcontrol { pid: VK, tid, id, addr: 0, len: user_size(), behav: ffi::MADV_SETMAP as i32,
                 value: pd | VPTE_V_RW_U },
             Expect::Ret(0))
             .excl(id);

@@ -12,10 +12,17 @@
 //!   a freed one (checked at every switch).  In the ASan build, any access
 //!   to a freed block by instrumented code is also an ASan report.
 //! - Reference counts: at every switch, `vkp->refs >= 1` while a process
-//!   uses it, every entry's `refs >= 0`, and an LWP running in an entry
-//!   (`vklp->ve`) holds a reference on it; between phases (no call in
-//!   flight), `vkp->refs` is the number of processes using it and
-//!   `ve->refs` the number of LWPs running in it.
+//!   uses it, no entry count is negative (`refs`, and at the 2017 revisions
+//!   `cache_refs`; at 22b7a3dbf6 `refs` without `VKE_REF_DELETED`), and an
+//!   LWP running in an entry (`vklp->ve`) holds a reference on it; between
+//!   phases (no call in flight), `vkp->refs` is the number of processes
+//!   using it and the entry's counts are what its revision's protocol says
+//!   ([`VeInfo::at_rest_mismatch`]); more references than users, the rest
+//!   consistent, is a reference never dropped.
+//! - 2017 revisions: no entry freed while on a tree or in an LWP's
+//!   `ve_cache` (found freed there at a switch), no deleted entry
+//!   (`VKE_REF_DELETED`, or a cleared `vmspace` at d95d5e03dc) handed out to
+//!   an LWP that runs in it.
 //! - No leak: once every process of the scenario has exited, no M_VKERNEL
 //!   block and no vmspace is left.
 
@@ -39,6 +46,9 @@ pub enum ViolationKind {
     Deadlock,
     UseAfterFree,
     RefCount,
+    /// A deleted entry (VKE_REF_DELETED, or a cleared vmspace at
+    /// d95d5e03dc) handed out by a lookup to an LWP that runs in it.
+    DeletedHandedOut,
     Leak,
 }
 
@@ -51,6 +61,7 @@ impl ViolationKind {
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::UseAfterFree => "use-after-free",
             ViolationKind::RefCount => "refcount",
+            ViolationKind::DeletedHandedOut => "deleted-handed-out",
             ViolationKind::Leak => "leak",
         }
     }
@@ -93,6 +104,105 @@ fn freed(name: &str) -> bool {
     name.contains("(freed)")
 }
 
+/// What the checker saw of one vmspace_entry (one walk of the state).
+struct VeInfo {
+    name: String,
+    /// `ve->refs` as the revision declares it (uint32_t at 22b7a3dbf6).
+    refs: i64,
+    /// `ve->cache_refs` (0 at c2e7bb204e, which has none).
+    cache_refs: i64,
+    on_tree: bool,
+    vmspace_null: bool,
+    /// LWPs running in it (`vklp->ve`), LWP caches holding it (`ve_cache`).
+    running: i64,
+    cached: i64,
+}
+
+impl VeInfo {
+    /// # Safety
+    /// `ve` is a live entry.
+    unsafe fn read(ve: *mut ffi::vmspace_entry, name: String, on_tree: bool) -> VeInfo {
+        // SAFETY: the caller's contract.
+        let (refs, vmspace_null) = unsafe { (i64::from((*ve).refs), (*ve).vmspace.is_null()) };
+        #[cfg(rev_2017)]
+        // SAFETY: as above.
+        let cache_refs = unsafe { i64::from((*ve).cache_refs) };
+        #[cfg(not(rev_2017))]
+        let cache_refs = 0;
+        VeInfo { name, refs, cache_refs, on_tree, vmspace_null, running: 0, cached: 0 }
+    }
+
+    /// 22b7a3dbf6 keeps the deleted state in refs' top bit.
+    fn rev_22b7() -> bool {
+        crate::REV == "22b7a3dbf6"
+    }
+
+    /// Active references: refs without VKE_REF_DELETED at 22b7a3dbf6 (a
+    /// count that went below zero shows as huge: negative here).
+    fn active(&self) -> i64 {
+        if Self::rev_22b7() {
+            let a = self.refs & 0x7fff_ffff;
+            if a >= 0x4000_0000 {
+                a - 0x8000_0000
+            } else {
+                a
+            }
+        } else {
+            self.refs
+        }
+    }
+
+    /// Deleted: VKE_REF_DELETED at 22b7a3dbf6, a cleared vmspace at
+    /// d95d5e03dc (vmspace_entry_delete sets it NULL; lookups check it).
+    fn deleted(&self) -> bool {
+        if Self::rev_22b7() {
+            self.refs & 0x8000_0000 != 0
+        } else {
+            crate::REV != crate::REF_REV && self.vmspace_null
+        }
+    }
+
+    fn refs_text(&self) -> String {
+        if Self::rev_22b7() {
+            format!("{:#x}", self.refs)
+        } else {
+            self.refs.to_string()
+        }
+    }
+
+    /// With no call in flight, the counts each revision's protocol implies.
+    fn at_rest_mismatch(&self) -> Option<String> {
+        let (n, r, c) = (&self.name, self.refs_text(), self.cache_refs);
+        let (run, cached, tree) = (self.running, self.cached, i64::from(self.on_tree));
+        let state = format!("refs={r} cache_refs={c}, on tree={tree}, {cached} LWP cache(s), {run} LWP(s) running");
+        // More references than users, the rest consistent: a reference
+        // taken and never dropped (the entry can then never be freed).
+        let leaked = |extra: i64| format!("{n}: {extra} reference(s) never dropped (@; {state})");
+        match crate::REV {
+            // refs: LWPs running in it.
+            "c2e7bb204e" => (self.refs != run).then(|| format!("{n} refs={r} but {run} LWP(s) run in it")),
+            // refs: on the tree + LWP caches + LWPs running; cache_refs: caches.
+            "d95d5e03dc" => {
+                let want = tree + cached + run;
+                if c == cached && self.refs > want {
+                    Some(leaked(self.refs - want))
+                } else {
+                    (self.refs != want || c != cached).then(|| format!("{n} counts wrong (@; {state})"))
+                }
+            }
+            // refs: LWPs running (| DELETED off the tree); cache_refs: on the tree + caches.
+            _ => {
+                let consistent = self.deleted() != self.on_tree && c == tree + cached;
+                if consistent && self.active() > run {
+                    Some(leaked(self.active() - run))
+                } else {
+                    (self.active() != run || !consistent).then(|| format!("{n} counts wrong (@; {state})"))
+                }
+            }
+        }
+    }
+}
+
 impl Checker {
     pub fn new(pids: &[Pid]) -> Checker {
         Checker { pids: pids.to_vec(), seen: HashSet::new(), out: Vec::new(), switches: 0 }
@@ -120,9 +230,9 @@ impl Checker {
     /// says are live.
     fn state(&mut self, at_rest: bool) {
         let when = if at_rest { "between phases".to_string() } else { format!("at switch {}", self.switches) };
-        // vkp -> (name, processes using it); ve -> (name, refs, LWPs in it)
+        // vkp -> (name, refs, processes using it)
         let mut vkps: BTreeMap<usize, (String, i32, i32)> = BTreeMap::new();
-        let mut ves: BTreeMap<usize, (String, i32, i32)> = BTreeMap::new();
+        let mut ves: BTreeMap<usize, VeInfo> = BTreeMap::new();
         let pids = self.pids.clone();
         for pid in pids {
             // SAFETY: lookups of model objects while no model thread runs;
@@ -159,6 +269,21 @@ impl Checker {
                         self.note(ViolationKind::UseAfterFree, format!("lwp#{pid}.{tid} lwp_vkernel is {n} ({when})"));
                         continue;
                     }
+                    #[cfg(rev_2017)]
+                    {
+                        let vc = (*vklp).ve_cache;
+                        if !vc.is_null() {
+                            let vn = name_of(vc as *const c_void);
+                            if freed(&vn) {
+                                self.note(
+                                    ViolationKind::UseAfterFree,
+                                    format!("lwp#{pid}.{tid} ve_cache is {vn}: freed while in an LWP's cache ({when})"),
+                                );
+                            } else {
+                                ves.entry(vc as usize).or_insert_with(|| VeInfo::read(vc, vn, false)).cached += 1;
+                            }
+                        }
+                    }
                     let ve = (*vklp).ve;
                     // A VMM guest keeps the user's id there, not an entry.
                     if ve.is_null() || !(*(*lp).lwp_thread).td_vmm.is_null() {
@@ -169,16 +294,30 @@ impl Checker {
                         self.note(ViolationKind::UseAfterFree, format!("lwp#{pid}.{tid} runs in {vn} ({when})"));
                         continue;
                     }
-                    let refs = (*ve).refs;
-                    let e = ves.entry(ve as usize).or_insert((vn.clone(), refs, 0));
-                    e.2 += 1;
-                    if refs < 1 {
+                    let e = ves.entry(ve as usize).or_insert_with(|| VeInfo::read(ve, vn.clone(), false));
+                    e.running += 1;
+                    let (active, deleted) = (e.active(), e.deleted());
+                    if active < 1 {
                         self.note(
                             ViolationKind::RefCount,
-                            format!("lwp#{pid}.{tid} runs in {vn} whose refs={refs} ({when})"),
+                            format!("lwp#{pid}.{tid} runs in {vn} with no reference ({when}; refs={})", e.refs_text()),
+                        );
+                    }
+                    if deleted {
+                        self.note(
+                            ViolationKind::DeletedHandedOut,
+                            format!("lwp#{pid}.{tid} runs in {vn}, a deleted entry ({when}; refs={})", e.refs_text()),
                         );
                     }
                 }
+            }
+        }
+        for e in ves.values() {
+            if e.active() < 0 || e.cache_refs < 0 {
+                self.note(
+                    ViolationKind::RefCount,
+                    format!("{} refs={} cache_refs={} went negative ({when})", e.name, e.refs_text(), e.cache_refs),
+                );
             }
         }
         if at_rest {
@@ -187,9 +326,11 @@ impl Checker {
                     self.note(ViolationKind::RefCount, format!("{n} refs={refs} but {users} process(es) use it ({when})"));
                 }
             }
-            for (n, refs, lwps) in ves.values() {
-                if refs != lwps {
-                    self.note(ViolationKind::RefCount, format!("{n} refs={refs} but {lwps} LWP(s) run in it ({when})"));
+            for e in ves.values() {
+                if let Some(m) = e.at_rest_mismatch() {
+                    // "(@; details)" takes the place of "({when})".
+                    let m = if m.contains("(@; ") { m.replace("(@; ", &format!("({when}; ")) } else { format!("{m} ({when})") };
+                    self.note(ViolationKind::RefCount, m);
                 }
             }
         }
@@ -197,13 +338,7 @@ impl Checker {
 
     /// # Safety
     /// `root` is the root of a live vkernel_proc's tree.
-    unsafe fn walk_tree(
-        &mut self,
-        vkp: &str,
-        root: *mut ffi::vmspace_entry,
-        ves: &mut BTreeMap<usize, (String, i32, i32)>,
-        when: &str,
-    ) {
+    unsafe fn walk_tree(&mut self, vkp: &str, root: *mut ffi::vmspace_entry, ves: &mut BTreeMap<usize, VeInfo>, when: &str) {
         let mut stack = vec![root];
         let mut n = 0;
         while let Some(ve) = stack.pop() {
@@ -217,19 +352,21 @@ impl Checker {
             }
             let name = name_of(ve as *const c_void);
             if freed(&name) {
-                self.note(ViolationKind::UseAfterFree, format!("{name} is in {vkp}'s tree ({when})"));
+                self.note(
+                    ViolationKind::UseAfterFree,
+                    format!("{name} is in {vkp}'s tree: freed while on the tree ({when})"),
+                );
                 continue;
             }
             // SAFETY: a live entry of the tree (the caller's contract).
-            let (refs, vm, l, r) = unsafe { ((*ve).refs, (*ve).vmspace, (*ve).rb_entry.rbe_left, (*ve).rb_entry.rbe_right) };
-            if refs < 0 {
-                self.note(ViolationKind::RefCount, format!("{name} refs={refs} ({when})"));
-            }
+            let info = unsafe { VeInfo::read(ve, name.clone(), true) };
+            // SAFETY: as above.
+            let (vm, l, r) = unsafe { ((*ve).vmspace, (*ve).rb_entry.rbe_left, (*ve).rb_entry.rbe_right) };
             let vmn = name_of(vm as *const c_void);
             if vm.is_null() || freed(&vmn) {
                 self.note(ViolationKind::UseAfterFree, format!("{name} in {vkp}'s tree has vmspace {vmn} ({when})"));
             }
-            ves.entry(ve as usize).or_insert((name, refs, 0));
+            ves.insert(ve as usize, info);
             stack.push(l);
             stack.push(r);
         }

@@ -116,6 +116,7 @@ impl<'w> Explorer<'w> {
         let c = run(self.w, Impl::C, sc, chooser);
         let full = Schedule::full(&c.decisions);
         let new = self.seen.entry(sc.name).or_default().insert(schedule_hash(&full));
+        #[cfg_attr(not(feature = "port"), allow(unused_mut))]
         let mut out = Outcome {
             schedule: Schedule::minimal(&c.decisions),
             new,

@@ -182,16 +182,22 @@ pub struct Replay {
     pub schedule: Schedule,
     /// The first decision where the schedule could not be followed.
     pub mismatch: Option<usize>,
+    /// With `record`: at each decision, where every thread stood.
+    pub record: bool,
+    pub stops: Vec<Vec<String>>,
 }
 
 impl Replay {
     pub fn new(schedule: Schedule) -> Replay {
-        Replay { schedule, mismatch: None }
+        Replay { schedule, ..Replay::default() }
     }
 }
 
 impl Chooser for Replay {
     fn choose(&mut self, k: usize, d: &Decision) -> usize {
+        if self.record {
+            self.stops.push(d.wheres.clone());
+        }
         match self.schedule.0.get(k) {
             Some(&t) if d.runnable.contains(&(t as usize)) => t as usize,
             Some(_) => {

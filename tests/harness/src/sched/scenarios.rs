@@ -387,6 +387,91 @@ pub fn scenarios() -> Vec<Scenario> {
                 3,
                 2,
             ),
+        // The per-LWP entry cache of the 2017 revisions (vklp->ve_cache,
+        // looked up without any token): an LWP that ran in an entry and
+        // trapped out keeps it cached; its next call on that id takes the
+        // cache path.  At c2e7bb204e the same calls take the tree path.
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .conc(vec![mmap(1, 2, a, 0), destroy(1, 1, a)])
+            .seq(destroy(1, 1, a))
+            .seq(exit(1, 1))
+            .done(
+                "cached-mmap-vs-destroy",
+                "an LWP maps into the VMSPACE it has cached (the token-free cache path) while another \
+                 thread destroys it",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .conc(vec![ctl(1, 2, a), destroy(1, 1, a)])
+            .seq(trap(1, 2))
+            .seq(destroy(1, 1, a))
+            .seq(exit(1, 1))
+            .done(
+                "cached-ctl-vs-destroy",
+                "an LWP enters the VMSPACE it has cached again while another thread destroys it",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(create(1, 1, b))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .conc(vec![ctl(1, 2, b), destroy(1, 1, a)])
+            .seq(trap(1, 2))
+            .seq(exit(1, 1))
+            .done(
+                "cache-switch-vs-destroy",
+                "an LWP enters another VMSPACE (dropping its cached entry) while the cached one is destroyed",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .conc(vec![Step::LwpExit { pid: 1, tid: 2 }, destroy(1, 1, a)])
+            .seq(exit(1, 1))
+            .done(
+                "lwp-exit-cached-vs-destroy",
+                "an LWP exits (vkernel_lwp_exit drops its cached entry) while the entry is destroyed",
+                2,
+                4,
+            ),
+        p1().seq(create(1, 1, a))
+            .seq(ctl(1, 1, a))
+            .seq(trap(1, 1))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .conc(vec![destroy(1, 1, a), destroy(1, 2, a)])
+            .seq(exit(1, 1))
+            .done(
+                "cached-destroy-vs-destroy",
+                "two LWPs that both have the VMSPACE cached destroy it at once (the lookup of a destroy \
+                 takes the cache path too)",
+                2,
+                4,
+            ),
+        B::new()
+            .proc(1, &[1, 2, 3])
+            .seq(create(1, 1, a))
+            .seq(ctl(1, 2, a))
+            .seq(trap(1, 2))
+            .seq(ctl(1, 3, a))
+            .seq(trap(1, 3))
+            .conc(vec![destroy(1, 1, a), mmap(1, 2, a, 0), ctl(1, 3, a)])
+            .conc(vec![create(1, 1, a), munmap(1, 2, a), trap(1, 3)])
+            .seq(exit(1, 1))
+            .done(
+                "cached-destroy-recreate",
+                "two LWPs with the entry cached use it while it is destroyed, then it is created again \
+                 under the same id while they go on",
+                3,
+                1,
+            ),
     ]
 }
 

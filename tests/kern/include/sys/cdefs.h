@@ -35,4 +35,19 @@
 #define __GLOBL1(sym)		__asm__(".globl " #sym)
 #define __GLOBL(sym)		__GLOBL1(sym)
 
+/*
+ * Model only, not in DragonFly: which revision of vm_vmspace.c the model
+ * headers follow (layouts and imports).  The build passes
+ * -DMODEL_REV_<commit> for a later revision; none is the reference,
+ * c2e7bb204e.  MODEL_REV_2017 is set for both January 2017 revisions
+ * (d95d5e03dc, 22b7a3dbf6): per-LWP entry cache, shared tokens, no
+ * vmspace_token, 8-byte spinlock.
+ */
+#if defined(MODEL_REV_d95d5e03dc) && defined(MODEL_REV_22b7a3dbf6)
+#error "one MODEL_REV_<commit> at most"
+#endif
+#if defined(MODEL_REV_d95d5e03dc) || defined(MODEL_REV_22b7a3dbf6)
+#define MODEL_REV_2017	1
+#endif
+
 #endif /* !_SYS_CDEFS_H_ */

@@ -2,8 +2,8 @@
  * vmspace-rs userland model of DragonFly's <sys/proc.h>: struct lwp and
  * struct proc with the fields the vmspace code touches, at DragonFly's
  * x86_64 offsets (lwp_proc 48, lwp_vkernel 64, lwp_thread 424; p_pid 92,
- * p_vmspace 288, p_lwp_tree 984, p_vkernel 1064, p_token 1104), padding in
- * between.
+ * p_vmspace 288, p_lwp_tree 984, p_vkernel 1064, p_token 1104; p_vkernel
+ * 1056, p_token 1088 at the 2017 revisions), padding in between.
  */
 #ifndef _SYS_PROC_H_
 #define _SYS_PROC_H_
@@ -57,9 +57,15 @@ struct proc {
 	char		p_model_pad2[984 - 296];
 	struct lwp_rb_tree p_lwp_tree;	/* RB tree of LWPs */
 	int		p_nthreads;	/* number of threads */
+#ifdef MODEL_REV_2017
+	char		p_model_pad3[1056 - 1012];	/* RB_HEAD is 24 */
+	struct vkernel_proc *p_vkernel;	/* VKernel support, proc part */
+	char		p_model_pad4[1088 - 1064];
+#else
 	char		p_model_pad3[1064 - 1020];
 	struct vkernel_proc *p_vkernel;	/* VKernel support, proc part */
 	char		p_model_pad4[1104 - 1072];
+#endif
 	struct lwkt_token p_token;	/* token for process structure */
 };
 

@@ -5,6 +5,17 @@
 #ifndef _SYS_SPINLOCK_H_
 #define _SYS_SPINLOCK_H_
 
+#include <sys/cdefs.h>
+
+#ifdef MODEL_REV_2017
+/* 8 bytes, alignment 4 (no descr) from 2017. */
+struct spinlock {
+	int		counta;
+	int		countb;
+};
+
+#define SPINLOCK_INITIALIZER(head, d)	{ 0, 0 }
+#else
 struct spinlock {
 	int		counta;
 	int		countb;
@@ -12,5 +23,6 @@ struct spinlock {
 };
 
 #define SPINLOCK_INITIALIZER(head, d)	{ 0, 0, #d }
+#endif
 
 #endif /* !_SYS_SPINLOCK_H_ */

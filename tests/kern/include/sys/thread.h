@@ -4,6 +4,8 @@
  * fields the vmspace code and the model use (td_lwp 168, td_proc 176,
  * td_gd 192, td_wmesg 200, td_vmm 456, the token arrays after it, td_mach
  * at 1264 so that td_tls lands at 1280); the fields in between are padding.
+ * At the 2017 revisions (MODEL_REV_2017) everything from td_lwp on is 8
+ * bytes lower (td_lwp 160, td_vmm 448, td_tls 1272), as measured.
  */
 #ifndef _SYS_THREAD_H_
 #define _SYS_THREAD_H_
@@ -50,7 +52,11 @@ struct lwkt_tokref {
 #define LWKT_MAXTOKENS	32	/* max tokens held by a thread */
 
 struct thread {
+#ifdef MODEL_REV_2017
+	char		td_model_pad0[160];	/* queues, message port */
+#else
 	char		td_model_pad0[168];	/* queues, message port */
+#endif
 	struct lwp	*td_lwp;	/* (optional) associated lwp */
 	struct proc	*td_proc;	/* (optional) associated process */
 	struct pcb	*td_pcb;	/* points to pcb and top of kstack */
@@ -60,7 +66,11 @@ struct thread {
 	int		td_pri;		/* 0-31, 31=highest priority */
 	int		td_critcount;	/* critical section priority */
 	u_int		td_flags;	/* TDF flags */
+#ifdef MODEL_REV_2017
+	char		td_model_pad1[448 - 220];
+#else
 	char		td_model_pad1[456 - 228];
+#endif
 	void		*td_vmm;	/* vmm private data */
 	lwkt_tokref_t	td_toks_have;	/* tokens we own */
 	lwkt_tokref_t	td_toks_stop;	/* tokens we want */
@@ -76,9 +86,12 @@ struct thread {
 
 #ifdef _KERNEL
 
+#ifndef MODEL_REV_2017
 extern struct lwkt_token vmspace_token;
+#endif
 
 void	lwkt_gettoken(lwkt_token_t);
+void	lwkt_gettoken_shared(lwkt_token_t);
 void	lwkt_reltoken(lwkt_token_t);
 void	lwkt_token_init(lwkt_token_t, const char *);
 

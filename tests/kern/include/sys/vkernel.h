@@ -33,6 +33,9 @@ struct vkernel_lwp {
 	struct trapframe *user_trapframe;	/* copyback to vkernel */
 	struct vextframe *user_vextframe;
 	struct vmspace_entry *ve;
+#ifdef MODEL_REV_2017
+	struct vmspace_entry *ve_cache;		/* LWP's last entry (cache_refs) */
+#endif
 };
 
 /* Per-process state, shared by processes forked from a vkernel. */
@@ -43,6 +46,30 @@ struct vkernel_proc {
 	register_t	vkernel_cr3;
 };
 
+#if defined(MODEL_REV_d95d5e03dc)
+struct vmspace_entry {
+	void		*id;
+	struct vmspace	*vmspace;
+	struct lwkt_token token;
+	int		flags;
+	int		refs;			/* active + cache + on-tree refs */
+	int		cache_refs;		/* LWP caches */
+	RB_ENTRY(vmspace_entry) rb_entry;
+};
+
+#define VKE_DELETED	0x0001
+#elif defined(MODEL_REV_22b7a3dbf6)
+struct vmspace_entry {
+	void		*id;
+	struct vmspace	*vmspace;
+	int		flags;
+	uint32_t	refs;			/* active refs | VKE_REF_DELETED */
+	uint32_t	cache_refs;		/* on-tree + LWP caches */
+	RB_ENTRY(vmspace_entry) rb_entry;
+};
+
+#define VKE_REF_DELETED	0x80000000U
+#else
 struct vmspace_entry {
 	void		*id;
 	struct vmspace	*vmspace;
@@ -52,6 +79,7 @@ struct vmspace_entry {
 };
 
 #define VKE_DELETED	0x0001
+#endif
 
 #ifdef _MODEL_RB_CHECKS
 /*
@@ -64,10 +92,28 @@ vmspace_rb_tree_RB_MODEL_CHECK(struct vmspace_rb_tree *head, const char *op)
 	struct vkernel_proc *vkp = (struct vkernel_proc *)(void *)
 	    ((char *)head - __builtin_offsetof(struct vkernel_proc, root));
 	struct lwkt_tokref *ref = vkp->token.t_ref;
+	struct thread *td = curthread;
 
-	if (ref == NULL || ref->tr_owner != curthread)
-		panic("model lock check: vmspace_rb_tree %s without vkp->token "
-		    "held by the caller", op);
+	if (ref != NULL && ref->tr_owner == td)
+		return;
+#ifdef MODEL_REV_2017
+	/*
+	 * Lookups may run under a shared vkp->token (lwkt_gettoken_shared);
+	 * changes (RB_INSERT, RB_REMOVE, RB_SCAN) need it exclusive.
+	 */
+	if (op[3] == 'F' || op[4] == 'I') {	/* RB_FIND, RB_MINMAX */
+		for (ref = &td->td_toks_base; ref < td->td_toks_stop; ++ref) {
+			if (ref->tr_tok == &vkp->token)
+				return;
+		}
+	}
+	panic("model lock check: vmspace_rb_tree %s without vkp->token "
+	    "held %sby the caller", op,
+	    op[3] == 'F' || op[4] == 'I' ? "" : "exclusively ");
+#else
+	panic("model lock check: vmspace_rb_tree %s without vkp->token "
+	    "held by the caller", op);
+#endif
 }
 #endif
 

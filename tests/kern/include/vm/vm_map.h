@@ -79,6 +79,16 @@ struct vm_map {
 	u_int			president_cache;	/* unused by the model */
 	u_int			president_ticks;	/* unused by the model */
 	struct lwkt_token	token;		/* soft serializer */
+#if defined(MODEL_REV_22b7a3dbf6)
+	/*
+	 * struct vm_map grew to 384 bytes by 22b7a3dbf6 (vm_pmap at 384);
+	 * the 24-byte RB_HEAD of 2017 leaves it at 264 here.
+	 */
+	char			vm_model_pad_2017[384 - 264];
+#elif defined(MODEL_REV_d95d5e03dc)
+	/* 272 bytes as at c2e7bb204e, despite the 24-byte RB_HEAD. */
+	char			vm_model_pad_2017[272 - 264];
+#endif
 };
 
 #define min_offset	header.start
