@@ -62,6 +62,16 @@ fn main() {
     };
 
     println!("cargo::rustc-check-cfg=cfg(invariants)");
+    // The schedule explorer's switch point before each atomic operation:
+    // userland builds only, unless MODEL_ATOMIC_POINTS=0 (make bench), as
+    // the harness decides for the model's atomics.
+    println!("cargo::rustc-check-cfg=cfg(model_atomic_points)");
+    println!("cargo:rerun-if-env-changed=MODEL_ATOMIC_POINTS");
+    if env::var_os("CARGO_FEATURE_USERLAND").is_some()
+        && env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0")
+    {
+        println!("cargo::rustc-cfg=model_atomic_points");
+    }
     if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() || defines_invariants(&headers.cflags) {
         println!("cargo::rustc-cfg=invariants");
     }

@@ -52,7 +52,9 @@ echo "bench: building the harness (release, feature port)"
 # The JSON messages name the objects whose functions are each
 # implementation's (the C original's object, the port's rlib).
 host=x86_64-unknown-linux-gnu
-CFLAGS="-fno-pie -mgeneral-regs-only" \
+# MODEL_ATOMIC_POINTS=0: no schedule-explorer call before each atomic (its
+# cost is the harness's, in both implementations alike).
+MODEL_ATOMIC_POINTS=0 CFLAGS="-fno-pie -mgeneral-regs-only" \
 RUSTFLAGS="-C relocation-model=static -C force-frame-pointers=yes -C llvm-args=-combiner-store-merging=false" \
     cargo build --quiet --release -p harness --features port --bin bench --target $host \
     --target-dir "$target_dir" --message-format=json-render-diagnostics > "$data/cargo.json"

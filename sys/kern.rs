@@ -364,13 +364,14 @@ impl<'a> Refs<'a> {
         self.atomic().fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Userland builds only: the model's switch point before an atomic
-    /// operation, as the model's machine/atomic.h has for the C original
-    /// (the schedule explorer may run another thread there).  The kernel
-    /// build has nothing here: one locked instruction per operation.
+    /// Userland builds only (cfg `model_atomic_points`, build.rs): the
+    /// model's switch point before an atomic operation, as the model's
+    /// machine/atomic.h has for the C original (the schedule explorer may
+    /// run another thread there).  The kernel build has nothing here: one
+    /// locked instruction per operation.
     #[inline(always)]
     fn atomic_point(self, _op: &core::ffi::CStr) {
-        #[cfg(feature = "userland")]
+        #[cfg(model_atomic_points)]
         {
             extern "C" {
                 fn model_atomic_point(op: *const core::ffi::c_char, p: *const c_void);

@@ -169,6 +169,14 @@ fn main() {
     bindings(&kern, &include, &out, rev_define.as_deref());
 }
 
+/// Whether atomic operations are switch points of the schedule explorer:
+/// yes unless `MODEL_ATOMIC_POINTS=0` (make bench, which counts the code's
+/// own instructions; the port's build.rs reads the same variable).
+fn atomic_points() -> bool {
+    println!("cargo:rerun-if-env-changed=MODEL_ATOMIC_POINTS");
+    env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0")
+}
+
 /// The revision of vm_vmspace.c the model headers follow without a define.
 const REF_REV: &str = "c2e7bb204e";
 
@@ -177,6 +185,9 @@ fn kernel_build(include: &Path, rev_define: Option<&str>) -> cc::Build {
     let mut b = cc::Build::new();
     if let Some(d) = rev_define {
         b.define(d, None);
+    }
+    if !atomic_points() {
+        b.define("MODEL_NO_ATOMIC_POINTS", None);
     }
     b.include(include)
         .define("_KERNEL", None)

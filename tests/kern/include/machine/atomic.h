@@ -8,14 +8,17 @@
  * point of the schedule explorer (tests/kern/README.md): another cpu's
  * thread may run between any two atomic operations, so races between
  * atomics, or between an atomic and a token section, can show.  It is not
- * traced.  Kernel-flag builds keep the bare locked instructions.
+ * traced.  Kernel-flag builds keep the bare locked instructions, and so do
+ * builds with MODEL_NO_ATOMIC_POINTS (make bench: the cost of a call per
+ * atomic is the explorer's, not the code's).
  */
 #ifndef _MACHINE_ATOMIC_H_
 #define _MACHINE_ATOMIC_H_
 
 #include <sys/types.h>
 
-#if defined(_KERNEL) && defined(INVARIANTS) && !defined(__code_model_kernel__)
+#if defined(_KERNEL) && defined(INVARIANTS) && !defined(__code_model_kernel__) && \
+    !defined(MODEL_NO_ATOMIC_POINTS)
 #define _MODEL_ATOMIC_POINTS	1
 void	model_atomic_point(const char *op, const volatile void *p);
 #define MODEL_ATOMIC_POINT(op, p)	model_atomic_point(op, p)
