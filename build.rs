@@ -50,11 +50,7 @@ fn main() {
     } else if let Some(flags) = nonempty_env("KERNEL_CFLAGS") {
         let objdir = PathBuf::from(nonempty_env("KERNEL_OBJDIR").unwrap_or_else(|| ".".into()));
         let cflags = absolute_paths(flags.split_whitespace().map(String::from), &objdir);
-        Headers {
-            cc: nonempty_env("KERNEL_CC"),
-            clang: preprocessor_flags(&cflags),
-            cflags,
-        }
+        Headers { cc: nonempty_env("KERNEL_CC"), clang: preprocessor_flags(&cflags), cflags }
     } else if let Some(sysdir) = nonempty_env("SYSDIR") {
         dragonfly_tree(&root, &sysdir, &out)
     } else {
@@ -67,9 +63,7 @@ fn main() {
     // the harness decides for the model's atomics.
     println!("cargo::rustc-check-cfg=cfg(model_atomic_points)");
     println!("cargo:rerun-if-env-changed=MODEL_ATOMIC_POINTS");
-    if env::var_os("CARGO_FEATURE_USERLAND").is_some()
-        && env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0")
-    {
+    if env::var_os("CARGO_FEATURE_USERLAND").is_some() && env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0") {
         println!("cargo::rustc-cfg=model_atomic_points");
     }
     if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() || defines_invariants(&headers.cflags) {
@@ -246,9 +240,7 @@ fn bindings(root: &Path, out: &Path, headers: &Headers) {
         .default_macro_constant_type(bindgen::MacroTypeVariation::Signed)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         // Structures the port reads or writes.
-        .allowlist_type(
-            "vmspace_(create|destroy|ctl|mmap|munmap|mcontrol|pread|pwrite)_args",
-        )
+        .allowlist_type("vmspace_(create|destroy|ctl|mmap|munmap|mcontrol|pread|pwrite)_args")
         .allowlist_type("(proc|lwp|thread|globaldata|vmspace|vkernel_proc|vkernel_lwp)")
         .allowlist_type("(vmspace_entry|vmspace_rb_tree|lwp_rb_tree|trapframe|vextframe|savetls)")
         // Kernel functions it calls.
@@ -285,12 +277,9 @@ fn shim(root: &Path, headers: &Headers) {
     if env::var_os("CARGO_FEATURE_USERLAND").is_none() {
         // Kernel object: exactly the kernel's flags, nothing of cc's own
         // (no -fPIC, no -ffunction-sections).
-        build.no_default_flags(true).compiler(
-            headers
-                .cc
-                .clone()
-                .unwrap_or_else(|| nonempty_env("KERNEL_CC").unwrap_or_else(|| "cc".into())),
-        );
+        build
+            .no_default_flags(true)
+            .compiler(headers.cc.clone().unwrap_or_else(|| nonempty_env("KERNEL_CC").unwrap_or_else(|| "cc".into())));
         build.archiver("ar").inherit_rustflags(false);
     }
     for f in &headers.cflags {

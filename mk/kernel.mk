@@ -14,10 +14,12 @@
 #       line `kernel-check: ok` only with SYSDIR.
 #   make port-clippy
 #       clippy on the port (host, feature userland), warnings are errors.
+#   make fmt-check
+#       cargo fmt --check over the workspace (style: rustfmt.toml).
 
 KERNEL_OBJ := $(if $(strip $(SYSDIR)$(KERNEL_CFLAGS)),obj/vm_vmspace.o,obj/vm_vmspace.model.o)
 
-.PHONY: kernel kernel-check port-clippy
+.PHONY: kernel kernel-check port-clippy fmt-check
 kernel:
 	@mkdir -p obj
 	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" sh scripts/kernel-build.sh $(KERNEL_OBJ)
@@ -30,4 +32,8 @@ port-clippy:
 	cargo clippy -p vmspace --all-targets --features userland,invariants -- -D warnings
 	@echo "port-clippy: clean"
 
-TEST_TARGETS += kernel-check port-clippy
+fmt-check:
+	cargo fmt --all --check
+	@echo "fmt-check: cargo fmt --check clean"
+
+TEST_TARGETS += kernel-check port-clippy fmt-check

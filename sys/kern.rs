@@ -513,9 +513,7 @@ impl<'a> Proc<'a> {
     /// looked up after `f` returns, as the macro does.
     pub fn for_each_lwp(self, mut f: impl FnMut(Lwp<'a>)) {
         // SAFETY: the lwp tree head of a live process.
-        let mut lp = unsafe {
-            b::lwp_rb_tree_RB_MINMAX(ptr::addr_of_mut!((*self.as_ptr()).p_lwp_tree), b::RB_NEGINF)
-        };
+        let mut lp = unsafe { b::lwp_rb_tree_RB_MINMAX(ptr::addr_of_mut!((*self.as_ptr()).p_lwp_tree), b::RB_NEGINF) };
         // SAFETY: NULL or an lwp of the tree, live while in it.
         while let Some(l) = unsafe { Lwp::from_raw(lp) } {
             f(l);
@@ -863,12 +861,8 @@ pub unsafe fn scan_token<'t>(data: *mut c_void) -> ManuallyDrop<VkpToken<'t>> {
 fn kmalloc_zeroed<T>() -> *mut T {
     // SAFETY: M_VKERNEL is registered (MALLOC_DEFINE in the shim).
     unsafe {
-        b::kmalloc(
-            size_of::<T>() as _,
-            ptr::addr_of_mut!(b::M_VKERNEL).cast(),
-            (b::M_WAITOK | b::M_ZERO) as c_int,
-        )
-        .cast()
+        b::kmalloc(size_of::<T>() as _, ptr::addr_of_mut!(b::M_VKERNEL).cast(), (b::M_WAITOK | b::M_ZERO) as c_int)
+            .cast()
     }
 }
 
@@ -955,7 +949,13 @@ pub fn vm_map_check_protection(vm: Vmspace<'_>, start: b::vm_offset_t, end: b::v
 }
 
 /// vm_map_madvise(&vm->vm_map, start, end, behav, value).
-pub fn vm_map_madvise(vm: Vmspace<'_>, start: b::vm_offset_t, end: b::vm_offset_t, behav: c_int, value: b::off_t) -> Result {
+pub fn vm_map_madvise(
+    vm: Vmspace<'_>,
+    start: b::vm_offset_t,
+    end: b::vm_offset_t,
+    behav: c_int,
+    value: b::off_t,
+) -> Result {
     // SAFETY: the map of a live vmspace.
     to_result(unsafe { b::vm_map_madvise(vm.vm_map(), start, end, behav, value) })
 }

@@ -42,12 +42,8 @@ pub mod planted {
     }
 
     impl Bug {
-        pub const ALL: &'static [Bug] = &[
-            Bug::MunmapOffByOne,
-            Bug::PreadTokenLeak,
-            Bug::CtlWrongErrno,
-            Bug::CtlRefLeak,
-        ];
+        pub const ALL: &'static [Bug] =
+            &[Bug::MunmapOffByOne, Bug::PreadTokenLeak, Bug::CtlWrongErrno, Bug::CtlRefLeak];
     }
 
     static ACTIVE: AtomicU32 = AtomicU32::new(0);
@@ -113,7 +109,7 @@ fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
     } else {
         vmspace_rel(ve.vmspace());
         ve.set_vmspace(None); // safety
-        // SAFETY: the insert failed: `ve` was never published.
+                              // SAFETY: the insert failed: `ve` was never published.
         unsafe { kfree(ve) };
         Err(Error::EEXIST)
     }
@@ -303,8 +299,7 @@ fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
     let vkp = vkernel_of(curthread().td_proc())?;
     let tok = vkp.lock();
     #[cfg(feature = "planted-bugs")]
-    if planted::on(planted::Bug::PreadTokenLeak)
-        && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
+    if planted::on(planted::Bug::PreadTokenLeak) && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
     {
         core::mem::forget(tok);
         return Err(Error::ENOENT);
@@ -394,7 +389,7 @@ unsafe fn vmspace_entry_delete(ve: VmspaceEntry<'_>, tok: &VkpToken<'_>) {
     vm_map_remove(vm, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
     vmspace_rel(vm);
     ve.set_vmspace(None); // safety
-    // SAFETY: out of the tree and unreferenced (the caller's contract).
+                          // SAFETY: out of the tree and unreferenced (the caller's contract).
     unsafe { kfree(ve) };
 }
 

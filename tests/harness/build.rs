@@ -55,14 +55,8 @@ const RENAMED: &[&str] = &[
     "vmspace_rb_tree_RB_SCAN",
 ];
 
-const MODEL_FILES: &[&str] = &[
-    "model_core.c",
-    "model_sched.c",
-    "model_kmem.c",
-    "model_vm.c",
-    "model_machdep.c",
-    "model_layout.c",
-];
+const MODEL_FILES: &[&str] =
+    &["model_core.c", "model_sched.c", "model_kmem.c", "model_vm.c", "model_machdep.c", "model_layout.c"];
 
 /// Warnings of DragonFly's kernel build (sys/conf/bsd.kern.mk) that apply.
 const KERNEL_WARNINGS: &[&str] = &[
@@ -109,10 +103,7 @@ fn main() {
         _ => root.join(format!("../shared/reference/upstream/vm_vmspace@{rev}.c")),
     };
     if !reference.exists() {
-        panic!(
-            "the C original is not at {}: set REFERENCE to vm_vmspace.c",
-            reference.display()
-        );
+        panic!("the C original is not at {}: set REFERENCE to vm_vmspace.c", reference.display());
     }
     println!("cargo:rerun-if-env-changed=REFERENCE");
     println!("cargo:rerun-if-env-changed=HARNESS_COVERAGE");
@@ -147,18 +138,11 @@ fn main() {
     }
 
     // The host interface, against libc and without the model headers.
-    let host_objs = cc::Build::new()
-        .file(kern.join("model_host.c"))
-        .flag("-Wall")
-        .compile_intermediates();
+    let host_objs = cc::Build::new().file(kern.join("model_host.c")).flag("-Wall").compile_intermediates();
 
     // The model, as kernel code against the model headers.
     let mut model = kernel_build(&include, rev_define.as_deref());
-    model
-        .include(&kern)
-        .flag("-Wall")
-        .flag("-Wno-unused-parameter")
-        .cargo_metadata(false);
+    model.include(&kern).flag("-Wall").flag("-Wno-unused-parameter").cargo_metadata(false);
     for f in MODEL_FILES {
         model.file(kern.join(f));
     }
@@ -233,8 +217,7 @@ fn bindings(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>) {
         .use_core()
         .generate()
         .expect("bindgen over tests/kern/model.h");
-    b.write_to_file(out.join("model_bindings.rs"))
-        .expect("writing model_bindings.rs");
+    b.write_to_file(out.join("model_bindings.rs")).expect("writing model_bindings.rs");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -17,8 +17,8 @@
 //!
 //! See docs/replay.md.
 
-mod vk;
 mod compare;
+mod vk;
 
 pub use compare::{replay, replay_with, Knobs, Replay, Unexpected};
 
@@ -166,7 +166,10 @@ pub enum Op {
     One(Item),
     /// Calls of distinct LWPs at the same time, interleaved at the model's
     /// switch points by a chooser seeded with `seed`.
-    Together { items: Vec<Item>, seed: u64 },
+    Together {
+        items: Vec<Item>,
+        seed: u64,
+    },
 }
 
 /// A generated workload.
@@ -259,8 +262,15 @@ impl Act {
         self.vcpu.is_some()
             && matches!(
                 self.call,
-                Some((Step::Create { .. } | Step::Destroy { .. } | Step::Ctl { .. } | Step::Mmap { .. }
-                    | Step::Mcontrol { .. } | Step::Trap { .. }, _))
+                Some((
+                    Step::Create { .. }
+                        | Step::Destroy { .. }
+                        | Step::Ctl { .. }
+                        | Step::Mmap { .. }
+                        | Step::Mcontrol { .. }
+                        | Step::Trap { .. },
+                    _
+                ))
             )
     }
 
@@ -315,8 +325,7 @@ fn fuse(acts: Vec<Act>, rng: &mut Rng, pct: u32, vcpus: usize) -> Vec<Op> {
                 if taken[j] {
                     continue;
                 }
-                let free = acts[j].fusable()
-                    && group.iter().chain(&skipped).all(|&g| !acts[g].ordered(&acts[j]));
+                let free = acts[j].fusable() && group.iter().chain(&skipped).all(|&g| !acts[g].ordered(&acts[j]));
                 if free {
                     group.push(j);
                 } else {

@@ -12,9 +12,26 @@ pub type Tid = i32;
 #[allow(unpredictable_function_pointer_comparisons)]
 pub enum Step {
     // ---- the VMSPACE system calls, made by LWP (pid, tid) ----
-    Create { pid: Pid, tid: Tid, id: u64, ty: i32, data: u64 },
-    Destroy { pid: Pid, tid: Tid, id: u64 },
-    Ctl { pid: Pid, tid: Tid, id: u64, cmd: i32, tframe: u64, vframe: u64 },
+    Create {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        ty: i32,
+        data: u64,
+    },
+    Destroy {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+    },
+    Ctl {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        cmd: i32,
+        tframe: u64,
+        vframe: u64,
+    },
     Mmap {
         pid: Pid,
         tid: Tid,
@@ -26,52 +43,147 @@ pub enum Step {
         fd: i32,
         offset: i64,
     },
-    Munmap { pid: Pid, tid: Tid, id: u64, addr: u64, len: u64 },
-    Mcontrol { pid: Pid, tid: Tid, id: u64, addr: u64, len: u64, behav: i32, value: i64 },
-    Pread { pid: Pid, tid: Tid, id: u64, buf: u64, nbyte: u64, flags: i32, offset: i64 },
-    Pwrite { pid: Pid, tid: Tid, id: u64, buf: u64, nbyte: u64, flags: i32, offset: i64 },
+    Munmap {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        addr: u64,
+        len: u64,
+    },
+    Mcontrol {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        addr: u64,
+        len: u64,
+        behav: i32,
+        value: i64,
+    },
+    Pread {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        buf: u64,
+        nbyte: u64,
+        flags: i32,
+        offset: i64,
+    },
+    Pwrite {
+        pid: Pid,
+        tid: Tid,
+        id: u64,
+        buf: u64,
+        nbyte: u64,
+        flags: i32,
+        offset: i64,
+    },
 
     // ---- kernel paths that call the hooks, with DragonFly's guards ----
     /// fork(): new process `child` (one LWP `child_tid`) copying pid's
     /// address space, then `if (p1->p_vkernel) vkernel_inherit(p1, p2)`.
-    Fork { pid: Pid, tid: Tid, child: Pid, child_tid: Tid },
+    Fork {
+        pid: Pid,
+        tid: Tid,
+        child: Pid,
+        child_tid: Tid,
+    },
     /// exit1() by LWP (pid, tid): `if (p->p_vkernel) { vkernel_lwp_exit(lp);
     /// vkernel_exit(p); }`, then the process is gone.
-    Exit { pid: Pid, tid: Tid },
+    Exit {
+        pid: Pid,
+        tid: Tid,
+    },
     /// execve(): `if (p->p_vkernel) vkernel_exit(p)`.
-    Exec { pid: Pid, tid: Tid },
+    Exec {
+        pid: Pid,
+        tid: Tid,
+    },
     /// lwp_exit(): `if (lp->lwp_vkernel) vkernel_lwp_exit(lp)`, then the LWP
     /// is gone.
-    LwpExit { pid: Pid, tid: Tid },
+    LwpExit {
+        pid: Pid,
+        tid: Tid,
+    },
     /// A trap or system call of the LWP while it runs a VMSPACE:
     /// `if (lp->lwp_vkernel && lp->lwp_vkernel->ve) vkernel_trap(lp, frame)`,
     /// frame being the LWP's frame, first set to `frame` if given.
-    Trap { pid: Pid, tid: Tid, frame: Option<trapframe> },
+    Trap {
+        pid: Pid,
+        tid: Tid,
+        frame: Option<trapframe>,
+    },
     /// A hook called directly by LWP (pid, tid), without the kernel's guard.
-    Hook { pid: Pid, tid: Tid, hook: Hook },
+    Hook {
+        pid: Pid,
+        tid: Tid,
+        hook: Hook,
+    },
     /// Any kernel code, `f(arg)`, on LWP (pid, tid)'s thread: for tests of
     /// the model itself.  `ret` is its result.
-    Kernel { pid: Pid, tid: Tid, f: KernelFn, arg: usize },
+    Kernel {
+        pid: Pid,
+        tid: Tid,
+        f: KernelFn,
+        arg: usize,
+    },
 
     // ---- the world, changed from outside ----
-    NewProc { pid: Pid },
-    NewLwp { pid: Pid, tid: Tid },
+    NewProc {
+        pid: Pid,
+    },
+    NewLwp {
+        pid: Pid,
+        tid: Tid,
+    },
     SetVkernelEnable(bool),
     /// td_vmm of the LWP's thread: a VMM context (guest thread) or NULL.
-    SetTdVmm { pid: Pid, tid: Tid, on: bool },
-    SetCpu { pid: Pid, tid: Tid, cpu: i32 },
+    SetTdVmm {
+        pid: Pid,
+        tid: Tid,
+        on: bool,
+    },
+    SetCpu {
+        pid: Pid,
+        tid: Tid,
+        cpu: i32,
+    },
     /// The LWP's current syscall/trap frame (what sysmsg_frame points to).
-    SetFrame { pid: Pid, tid: Tid, frame: trapframe },
-    SetTls { pid: Pid, tid: Tid, tls: savetls },
+    SetFrame {
+        pid: Pid,
+        tid: Tid,
+        frame: trapframe,
+    },
+    SetTls {
+        pid: Pid,
+        tid: Tid,
+        tls: savetls,
+    },
     /// User memory of the process's own vmspace (PROT_* prot).
-    UserMap { pid: Pid, addr: u64, len: u64, prot: i32 },
-    UserWrite { pid: Pid, addr: u64, bytes: Vec<u8> },
+    UserMap {
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        prot: i32,
+    },
+    UserWrite {
+        pid: Pid,
+        addr: u64,
+        bytes: Vec<u8>,
+    },
     /// Bytes [addr, addr+len) of pid's user memory fault (EFAULT) while on.
-    UserFault { pid: Pid, addr: u64, len: u64, on: bool },
+    UserFault {
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        on: bool,
+    },
     /// Errors returned by cpu_sanitize_frame/cpu_sanitize_tls (0: x86_64
     /// behaviour; anything else is NOT x86_64 behaviour, for reaching the
     /// restore path of vmspace_ctl).
-    InjectSanitize { frame: i32, tls: i32 },
+    InjectSanitize {
+        frame: i32,
+        tls: i32,
+    },
 }
 
 /// Kernel code a test runs on a model thread (Step::Kernel).
@@ -80,11 +192,22 @@ pub type KernelFn = unsafe extern "C" fn(*mut core::ffi::c_void) -> core::ffi::c
 /// A vkernel hook called directly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hook {
-    Inherit { p1: Pid, p2: Pid },
-    Exit { pid: Pid },
-    LwpExit { pid: Pid, tid: Tid },
+    Inherit {
+        p1: Pid,
+        p2: Pid,
+    },
+    Exit {
+        pid: Pid,
+    },
+    LwpExit {
+        pid: Pid,
+        tid: Tid,
+    },
     /// vkernel_trap(lp, the LWP's frame).
-    Trap { pid: Pid, tid: Tid },
+    Trap {
+        pid: Pid,
+        tid: Tid,
+    },
 }
 
 impl Step {

@@ -259,23 +259,24 @@ impl World {
     pub fn user_write(&mut self, pid: Pid, addr: u64, bytes: &[u8]) -> Result<(), i32> {
         // SAFETY: bytes is valid for its length.
         let e = unsafe {
-            ffi::model_user_write(
-                self.p_vmspace(pid),
-                addr,
-                bytes.as_ptr() as *const c_void,
-                bytes.len() as u64,
-            )
+            ffi::model_user_write(self.p_vmspace(pid), addr, bytes.as_ptr() as *const c_void, bytes.len() as u64)
         };
-        if e == 0 { Ok(()) } else { Err(e) }
+        if e == 0 {
+            Ok(())
+        } else {
+            Err(e)
+        }
     }
 
     pub fn user_read(&self, pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
         let mut v = vec![0u8; len];
         // SAFETY: v is valid for len bytes.
-        let e = unsafe {
-            ffi::model_user_read(self.p_vmspace(pid), addr, v.as_mut_ptr() as *mut c_void, len as u64)
-        };
-        if e == 0 { Ok(v) } else { Err(e) }
+        let e = unsafe { ffi::model_user_read(self.p_vmspace(pid), addr, v.as_mut_ptr() as *mut c_void, len as u64) };
+        if e == 0 {
+            Ok(v)
+        } else {
+            Err(e)
+        }
     }
 
     pub fn user_fault(&mut self, pid: Pid, addr: u64, len: u64, on: bool) {
@@ -431,10 +432,7 @@ impl World {
                 })
                 .collect();
             for (i, a) in preps.iter().enumerate() {
-                assert!(
-                    preps[..i].iter().all(|b| b.td != a.td),
-                    "run_concurrent: two calls on one thread"
-                );
+                assert!(preps[..i].iter().all(|b| b.td != a.td), "run_concurrent: two calls on one thread");
             }
             for p in preps.iter_mut() {
                 // SAFETY: p owns what the call points to, until finish().
@@ -443,10 +441,8 @@ impl World {
             let mut current = None;
             loop {
                 // SAFETY: plain model queries on live threads.
-                let states: Vec<ThreadState> = preps
-                    .iter()
-                    .map(|p| thread_state(unsafe { ffi::model_thread_state(p.td) }))
-                    .collect();
+                let states: Vec<ThreadState> =
+                    preps.iter().map(|p| thread_state(unsafe { ffi::model_thread_state(p.td) })).collect();
                 if self.dead() {
                     break;
                 }
@@ -663,8 +659,13 @@ impl World {
                 (None, c, Post::None)
             }
             Kernel { f, arg, .. } => {
-                let c = direct(ffi::MODEL_CALL_INT_P, f as *mut c_void, arg as *mut c_void,
-                    std::ptr::null_mut(), c"kernel code");
+                let c = direct(
+                    ffi::MODEL_CALL_INT_P,
+                    f as *mut c_void,
+                    arg as *mut c_void,
+                    std::ptr::null_mut(),
+                    c"kernel code",
+                );
                 (None, c, Post::None)
             }
             _ => unreachable!("not a call step: {step:?}"),
@@ -676,16 +677,8 @@ impl World {
         } else {
             CallKind::Hook
         };
-        let mut prep = Prepared {
-            td,
-            kind,
-            call: Box::new(call),
-            args,
-            _path: path,
-            _hooks: Some(hooks),
-            post,
-            uap_name: None,
-        };
+        let mut prep =
+            Prepared { td, kind, call: Box::new(call), args, _path: path, _hooks: Some(hooks), post, uap_name: None };
         if let Some(a) = prep.args.as_mut() {
             // syscall2(): the result words and the user frame.
             let sm = a.sysmsg();
@@ -720,8 +713,12 @@ impl World {
         let ret = prep.call.ret;
         out.called = prep.kind != CallKind::Path || ret == 1;
         out.ret = match prep.kind {
-            CallKind::Hook if prep.call.kind == ffi::MODEL_CALL_VOID_P as c_int
-                || prep.call.kind == ffi::MODEL_CALL_VOID_PP as c_int => None,
+            CallKind::Hook
+                if prep.call.kind == ffi::MODEL_CALL_VOID_P as c_int
+                    || prep.call.kind == ffi::MODEL_CALL_VOID_PP as c_int =>
+            {
+                None
+            }
             _ => Some(ret),
         };
         match prep.post {

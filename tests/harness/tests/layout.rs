@@ -124,9 +124,7 @@ fn rust_side_declarations_match_the_model() {
         ($name:literal, $t:ty, $field:ident) => {{
             let mut o = 0;
             // SAFETY: as above.
-            let rc = unsafe {
-                ffi::model_layout_offset(c($name).as_ptr(), c(stringify!($field)).as_ptr(), &mut o)
-            };
+            let rc = unsafe { ffi::model_layout_offset(c($name).as_ptr(), c(stringify!($field)).as_ptr(), &mut o) };
             assert_eq!(rc, 0);
             assert_eq!(std::mem::offset_of!($t, $field) as i64, o, "{}.{}", $name, stringify!($field));
         }};
@@ -226,9 +224,19 @@ fn gcc_include_dir() -> String {
 
 /// DragonFly's warning flags (sys/conf/bsd.kern.mk), as errors.
 const CWARNFLAGS: &[&str] = &[
-    "-Wall", "-Wredundant-decls", "-Wnested-externs", "-Wstrict-prototypes",
-    "-Wmissing-prototypes", "-Wpointer-arith", "-Wcast-qual", "-Wold-style-definition",
-    "-Wno-pointer-sign", "-Winit-self", "-Wno-unused-but-set-variable", "-std=c99", "-Werror",
+    "-Wall",
+    "-Wredundant-decls",
+    "-Wnested-externs",
+    "-Wstrict-prototypes",
+    "-Wmissing-prototypes",
+    "-Wpointer-arith",
+    "-Wcast-qual",
+    "-Wold-style-definition",
+    "-Wno-pointer-sign",
+    "-Winit-self",
+    "-Wno-unused-but-set-variable",
+    "-std=c99",
+    "-Werror",
 ];
 
 /// -DMODEL_REV_<commit> for a later revision, as tests/harness/build.rs.

@@ -27,7 +27,11 @@ fn scripted(script: Vec<usize>) -> impl FnMut(&Decision) -> usize {
     move |d: &Decision| {
         let pick = if i < script.len() { script[i] } else { harness::run_same_first(d) };
         i += 1;
-        if d.runnable.contains(&pick) { pick } else { harness::run_same_first(d) }
+        if d.runnable.contains(&pick) {
+            pick
+        } else {
+            harness::run_same_first(d)
+        }
     }
 }
 
@@ -181,10 +185,8 @@ fn a_blocked_thread_gives_up_its_tokens() {
     w.name_object(&t.a, "tokA");
     w.name_object(&t.b, "tokB");
     let arg = &mut *t as *mut Toks as usize;
-    let steps = [
-        Step::Kernel { pid: 1, tid: 1, f: hold_a_and_block, arg },
-        Step::Kernel { pid: 1, tid: 2, f: take_a, arg },
-    ];
+    let steps =
+        [Step::Kernel { pid: 1, tid: 1, f: hold_a_and_block, arg }, Step::Kernel { pid: 1, tid: 2, f: take_a, arg }];
     let mut seen_blocked = false;
     // t0: start, take tokA, stop at kmalloc, block in it; then t1.
     let mut inner = scripted(vec![0, 0, 0, 1, 1, 1, 1, 1]);
@@ -201,11 +203,7 @@ fn a_blocked_thread_gives_up_its_tokens() {
     assert_eq!(o.calls[1].ret, Some(7));
     // t1 took tokA while t0 was blocked in kmalloc holding it.
     let pos = |s: &str| o.trace.iter().position(|l| l == s).unwrap_or_else(|| panic!("{s}: {:?}", o.trace));
-    assert!(
-        pos("td#1.2 lwkt_reltoken(tokA)") < pos("td#1.1 kmalloc(16, temp, M_WAITOK) = kmem#0"),
-        "{:?}",
-        o.trace
-    );
+    assert!(pos("td#1.2 lwkt_reltoken(tokA)") < pos("td#1.1 kmalloc(16, temp, M_WAITOK) = kmem#0"), "{:?}", o.trace);
     assert!(pos("td#1.1 lwkt_gettoken(tokA)") < pos("td#1.2 lwkt_gettoken(tokA)"));
 }
 
@@ -214,10 +212,8 @@ fn a_contended_token_waits_for_its_holder() {
     let mut w = world1();
     let mut t = toks();
     let arg = &mut *t as *mut Toks as usize;
-    let steps = [
-        Step::Kernel { pid: 1, tid: 1, f: hold_a_then_print, arg },
-        Step::Kernel { pid: 1, tid: 2, f: take_a, arg },
-    ];
+    let steps =
+        [Step::Kernel { pid: 1, tid: 1, f: hold_a_then_print, arg }, Step::Kernel { pid: 1, tid: 2, f: take_a, arg }];
     let mut waited = false;
     let mut inner = scripted(vec![0, 0, 1, 1]);
     let mut choose = |d: &Decision| {
@@ -274,10 +270,8 @@ fn shared_tokens_have_many_holders_or_one_exclusive() {
     assert_eq!(t.a.t_count, 0, "every shared count returned");
 
     // An exclusive request waits for the shared holder.
-    let steps = [
-        Step::Kernel { pid: 1, tid: 1, f: share_a_then_print, arg },
-        Step::Kernel { pid: 1, tid: 2, f: take_a, arg },
-    ];
+    let steps =
+        [Step::Kernel { pid: 1, tid: 1, f: share_a_then_print, arg }, Step::Kernel { pid: 1, tid: 2, f: take_a, arg }];
     let mut waited = false;
     let mut inner = scripted(vec![0, 0, 1, 1]);
     let mut choose = |d: &Decision| {
@@ -417,10 +411,7 @@ fn a_lock_order_deadlock_is_detected() {
         ffi::lockinit(&mut l.l2, c"l2".as_ptr(), 0, 0);
     }
     let arg = &mut *l as *mut Locks as usize;
-    let steps = [
-        Step::Kernel { pid: 1, tid: 1, f: lock12, arg },
-        Step::Kernel { pid: 1, tid: 2, f: lock21, arg },
-    ];
+    let steps = [Step::Kernel { pid: 1, tid: 1, f: lock12, arg }, Step::Kernel { pid: 1, tid: 2, f: lock21, arg }];
     // Each takes its first lock, then wants the other's.
     let o = w.run_concurrent(Impl::C, &steps, &mut scripted(vec![0, 0, 1, 1, 0, 1]));
     let f = o.fault.expect("deadlock");
@@ -536,7 +527,10 @@ fn panics_and_kernel_page_faults_end_the_step_not_the_runner() {
     let mut w = world1();
     let o = run1(&mut w, deref_user, (base + 0x1000) as *mut c_void);
     let p = o.panic().unwrap();
-    assert!(p.contains(&format!("fault virtual address = 0x{:x} (user address dereferenced directly)", base + 0x1000)), "{p}");
+    assert!(
+        p.contains(&format!("fault virtual address = 0x{:x} (user address dereferenced directly)", base + 0x1000)),
+        "{p}"
+    );
     // A new world works normally.
     drop(w);
     let mut w = world1();

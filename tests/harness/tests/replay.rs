@@ -83,9 +83,7 @@ fn a_classic_vkernel_maps_each_vmspace_as_pmap_c_does() {
                 // cpu_vmspace_alloc: create, mmap the whole user range as a
                 // page table, NOSYNC, SETMAP with the PML4 page | V|RW|U.
                 match &seq[n + 1..n + 4] {
-                    [Step::Mmap { id: a, addr: 0, len: 0x8000_0000_0000, prot: 3, flags, fd: -1, offset: 0, .. },
-                     Step::Mcontrol { id: b, addr: 0, len: 0x8000_0000_0000, behav: 6, value: 0, .. },
-                     Step::Mcontrol { id: c, addr: 0, len: 0x8000_0000_0000, behav: 11, value, .. }]
+                    [Step::Mmap { id: a, addr: 0, len: 0x8000_0000_0000, prot: 3, flags, fd: -1, offset: 0, .. }, Step::Mcontrol { id: b, addr: 0, len: 0x8000_0000_0000, behav: 6, value: 0, .. }, Step::Mcontrol { id: c, addr: 0, len: 0x8000_0000_0000, behav: 11, value, .. }]
                         if [*a, *b, *c] == [id; 3] && *flags == vpt && value & 0xfff == 7 && *value > 0xfff => {}
                     other => panic!("LWP {tid}: create {id:#x} followed by {other:?}"),
                 }
@@ -151,12 +149,14 @@ fn a_vmm_vkernel_only_probes_at_boot_and_runs_guest_cr3s() {
     assert!(ids.len() >= 5 && ids.iter().all(|id| id % 4096 == 0 && *id != 0), "{ids:x?}");
     // The probe comes before vcpu0 becomes a guest; the APs are guests from
     // their creation.
-    let steps: Vec<&Step> = wl.ops.iter().filter_map(|o| if let Op::One(i) = o { Some(&i.step) } else { None }).collect();
+    let steps: Vec<&Step> =
+        wl.ops.iter().filter_map(|o| if let Op::One(i) = o { Some(&i.step) } else { None }).collect();
     let probe = steps.iter().position(|s| matches!(s, Step::Create { .. })).unwrap();
     let guest0 = steps.iter().position(|s| matches!(s, Step::SetTdVmm { tid: 1, on: true, .. })).unwrap();
     assert!(probe < guest0);
     for tid in 2..=3 {
-        let born = steps.iter().position(|s| matches!(s, Step::NewLwp { pid: replay::VK, tid: t } if *t == tid)).unwrap();
+        let born =
+            steps.iter().position(|s| matches!(s, Step::NewLwp { pid: replay::VK, tid: t } if *t == tid)).unwrap();
         assert!(matches!(steps[born + 2], Step::SetTdVmm { tid: t, on: true, .. } if *t == tid));
     }
 }
@@ -207,7 +207,11 @@ fn a_port_that_behaves_differently_is_reported_where_it_does() {
         .nth(1)
         .unwrap()
         .0;
-    let r = replay::replay_with(&mut w, &wl, &Knobs { port_extra: Some((k, Step::SetVkernelEnable(false))), ..Knobs::default() });
+    let r = replay::replay_with(
+        &mut w,
+        &wl,
+        &Knobs { port_extra: Some((k, Step::SetVkernelEnable(false))), ..Knobs::default() },
+    );
     let u = r.unexpected.expect("the difference is reported");
     assert_eq!(u.op, k);
     assert_eq!(u.label, "platform/pmap.c:cpu_vmspace_alloc");
@@ -247,8 +251,7 @@ fn a_workload_prefix_is_a_scenario_the_differential_harness_shrinks() {
     let sc = wl.scenario(k);
     let mut run = |s: &scenario::Scenario| scenario::diff_scenario(&mut w, s);
     let reaches = |r: &scenario::ScenarioResult| {
-        r.verdict.unexpected.is_none()
-            && r.verdict.allowed.iter().any(|a| a.kind == AllowedDivergence::TdVmmLwpExit)
+        r.verdict.unexpected.is_none() && r.verdict.allowed.iter().any(|a| a.kind == AllowedDivergence::TdVmmLwpExit)
     };
     assert!(reaches(&run(&sc)));
     let t = std::time::Instant::now();

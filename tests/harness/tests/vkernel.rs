@@ -18,7 +18,7 @@ fn guest_frame() -> trapframe {
         tf_rip: 0x4000_1000,
         tf_rsp: 0x7fff_0000,
         tf_rax: 5,
-        tf_cs: 0,  // a kernel selector: must be replaced
+        tf_cs: 0, // a kernel selector: must be replaced
         tf_ss: 0,
         tf_rflags: 0xffff_ffff, // every bit: only user-changeable ones stay
         ..Default::default()
@@ -143,7 +143,11 @@ fn mmap_munmap_mcontrol_follow_the_kernels_rules() {
         w.run_step(Impl::C, &Step::Mcontrol { pid: 1, tid: 1, id, addr, len, behav, value }).ret
     };
     assert_eq!(mc(&mut w, 0x10000, 0x4000, ffi::MADV_SETMAP as i32, 0xabc), Some(0));
-    assert!(w.dump().contains("[0x10000,0x14000) vpagetable prot=rw-/rwx inh=1 eflags=0x0 obj=none master_pde=0xabc"), "{}", w.dump());
+    assert!(
+        w.dump().contains("[0x10000,0x14000) vpagetable prot=rw-/rwx inh=1 eflags=0x0 obj=none master_pde=0xabc"),
+        "{}",
+        w.dump()
+    );
     assert_eq!(mc(&mut w, 0x8_0000_0000, 0x1000, ffi::MADV_SETMAP as i32, 1), Some(ffi::EINVAL as i64));
     assert_eq!(mc(&mut w, 0x10000, 0x1000, 12, 0), Some(ffi::EINVAL as i64));
     assert_eq!(mc(&mut w, 0x10000, 0x1000, -1, 0), Some(ffi::EINVAL as i64));
@@ -152,7 +156,10 @@ fn mmap_munmap_mcontrol_follow_the_kernels_rules() {
     assert_eq!(mc(&mut w, 0x11000, 0x1000, ffi::MADV_INVAL as i32, 0), Some(0));
     let dump = w.dump();
     assert!(dump.contains("pmap{pinit2=1 active=0x0 removes=2} map{nentries=2 size=0x204000"), "{dump}");
-    assert!(dump.contains("[0x10000,0x14000) vpagetable prot=rw-/rwx inh=1 eflags=0x0 obj#1+0x0 master_pde=0xabc"), "{dump}");
+    assert!(
+        dump.contains("[0x10000,0x14000) vpagetable prot=rw-/rwx inh=1 eflags=0x0 obj#1+0x0 master_pde=0xabc"),
+        "{dump}"
+    );
 
     let mu = |w: &mut World, addr, len| w.run_step(Impl::C, &Step::Munmap { pid: 1, tid: 1, id, addr, len }).ret;
     assert_eq!(mu(&mut w, 0x20000, 0x1000), Some(ffi::EINVAL as i64)); // not mapped
@@ -207,7 +214,10 @@ fn c_original_td_vmm_defect_faults_in_lwp_exit() {
 
     let o = w.run_step(Impl::C, &Step::LwpExit { pid: 1, tid: 1 });
     let p = o.panic().expect("the C original faults");
-    assert!(p.contains(&format!("fault virtual address = 0x{:x} (user address dereferenced directly)", ua + 0x3000 + 20)), "{p}");
+    assert!(
+        p.contains(&format!("fault virtual address = 0x{:x} (user address dereferenced directly)", ua + 0x3000 + 20)),
+        "{p}"
+    );
     assert_eq!(w.kprintf_output(), "Warning, pid 1 killed with active VC!\n");
 }
 

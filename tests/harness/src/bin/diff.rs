@@ -172,7 +172,11 @@ fn run_directed(w: &mut World, t: &mut Totals) {
         t.scenarios += 1;
         match directed::diff_concurrent(w, &c) {
             Ok(n) => t.steps += n as u64,
-            Err(d) => t.unexpected.push(format!("UNEXPECTED DIVERGENCE in {}\n  {}\n", c.name(), d.render().replace('\n', "\n  "))),
+            Err(d) => t.unexpected.push(format!(
+                "UNEXPECTED DIVERGENCE in {}\n  {}\n",
+                c.name(),
+                d.render().replace('\n', "\n  ")
+            )),
         }
     }
 }
@@ -283,11 +287,7 @@ fn full(o: &Opts) -> ExitCode {
     for u in &t.unexpected {
         print!("{u}");
     }
-    println!(
-        "time: {:.1} s ({:.0} steps/s)",
-        elapsed.as_secs_f64(),
-        t.steps as f64 / elapsed.as_secs_f64().max(1e-9)
-    );
+    println!("time: {:.1} s ({:.0} steps/s)", elapsed.as_secs_f64(), t.steps as f64 / elapsed.as_secs_f64().max(1e-9));
     let (lines, branches) = match coverage() {
         Some(Ok(c)) => {
             print!("{}", c.render());

@@ -33,16 +33,16 @@ fn usage(msg: &str) -> ! {
 }
 
 fn parse() -> Args {
-    let mut a = Args { ci: false, modes: vec![Mode::Classic, Mode::Vmm], one: None, verbose: false, show: false, shrink: false };
-    let mut one = Config {
-        mode: Mode::Classic,
-        vcpus: 4,
-        procs: 100,
-        traps: 40,
-        ending: Ending::Kill,
-        together: 30,
-        seed: 1,
+    let mut a = Args {
+        ci: false,
+        modes: vec![Mode::Classic, Mode::Vmm],
+        one: None,
+        verbose: false,
+        show: false,
+        shrink: false,
     };
+    let mut one =
+        Config { mode: Mode::Classic, vcpus: 4, procs: 100, traps: 40, ending: Ending::Kill, together: 30, seed: 1 };
     let mut custom = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {

@@ -103,7 +103,8 @@ fn explore_cmd(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let chosen: Vec<&Scenario> = all.iter().filter(|s| o.names.is_empty() || o.names.iter().any(|n| n == s.name)).collect();
+    let chosen: Vec<&Scenario> =
+        all.iter().filter(|s| o.names.is_empty() || o.names.iter().any(|n| n == s.name)).collect();
     println!(
         "sched: {} scenario(s), implementations {:?}; preemption bound {}, {} random and {} PCT (depth {}) \
          schedules per scenario, seed {}",
@@ -349,7 +350,12 @@ fn replay(name: &str, schedule: &str) -> ExitCode {
         let mut chooser = sched::Replay { record: true, ..sched::Replay::new(s.clone()) };
         let mut r = sched::run(&mut w, imp, &sc, &mut chooser);
         r.mismatch = chooser.mismatch;
-        println!("==== {} ({} decisions, full schedule {})", imp.name(), r.decisions.len(), Schedule::full(&r.decisions));
+        println!(
+            "==== {} ({} decisions, full schedule {})",
+            imp.name(),
+            r.decisions.len(),
+            Schedule::full(&r.decisions)
+        );
         // The scheduled decisions: where each thread of the phase stood.
         for (k, (d, stops)) in r.decisions.iter().zip(&chooser.stops).enumerate().take(s.0.len() + 1) {
             let at: Vec<String> = stops.iter().enumerate().map(|(t, w)| format!("{t}: {w}")).collect();

@@ -243,7 +243,15 @@ pub mod mem {
 /// The vkernel's own frame of every directed LWP (what its system call
 /// saved): user selectors, interrupts on.
 pub fn kernel_frame() -> trapframe {
-    trapframe { tf_rip: 0xaaaa, tf_rsp: 0x7000_0000, tf_rdx: 0x77, tf_cs: 43, tf_ss: 35, tf_rflags: 0x202, ..Default::default() }
+    trapframe {
+        tf_rip: 0xaaaa,
+        tf_rsp: 0x7000_0000,
+        tf_rdx: 0x77,
+        tf_cs: 43,
+        tf_ss: 35,
+        tf_rflags: 0x202,
+        ..Default::default()
+    }
 }
 
 /// The guest frame at mem::tf(): already what pc64's cpu_sanitize_frame()
@@ -265,10 +273,7 @@ pub fn guest_frame() -> trapframe {
 /// The guest TLS at mem::vf().
 pub fn guest_tls() -> savetls {
     savetls {
-        info: [
-            tls_info { base: 0x1111 as *mut _, size: 0x100 },
-            tls_info { base: 0x2222 as *mut _, size: 0x200 },
-        ],
+        info: [tls_info { base: 0x1111 as *mut _, size: 0x100 }, tls_info { base: 0x2222 as *mut _, size: 0x200 }],
     }
 }
 
@@ -316,7 +321,11 @@ impl Directed {
 
     /// The steps, for the diff.
     pub fn scenario(&self) -> Scenario {
-        Scenario::new(format!("directed: {}", self.name), self.ncpu, self.steps.iter().map(|s| s.step.clone()).collect())
+        Scenario::new(
+            format!("directed: {}", self.name),
+            self.ncpu,
+            self.steps.iter().map(|s| s.step.clone()).collect(),
+        )
     }
 
     /// Runs the scenario with `imp` and checks every expectation; Err lists
@@ -554,7 +563,11 @@ fn no_vkernel_proc() -> Directed {
     d.proc(1, 1);
     let a = mem::id(0);
     d.step(Step::Destroy { pid: 1, tid: 1, id: a }).ret(EINVAL).trace(&[]);
-    d.step(ctl(1, 1, a, RUN)).ret(EINVAL).trace(&[]).check(Check::Frame { pid: 1, tid: 1, frame: frame_after_error(EINVAL) });
+    d.step(ctl(1, 1, a, RUN)).ret(EINVAL).trace(&[]).check(Check::Frame {
+        pid: 1,
+        tid: 1,
+        frame: frame_after_error(EINVAL),
+    });
     d.step(Step::SetFrame { pid: 1, tid: 1, frame: kernel_frame() });
     d.step(mmap(a, 0, 0x1000, ffi::MAP_ANON, -1))
         .ret(EINVAL)
@@ -576,7 +589,11 @@ fn unknown_id() -> Directed {
     d.step(create(1, 1, a)).ret(0);
     let tok = ["lwkt_gettoken(vkp#0.token)", "lwkt_reltoken(vkp#0.token)"];
     d.step(Step::Destroy { pid: 1, tid: 1, id: b }).ret(ENOENT).trace(&tok);
-    d.step(ctl(1, 1, b, RUN)).ret(ENOENT).trace(&tok).check(Check::Frame { pid: 1, tid: 1, frame: frame_after_error(ENOENT) });
+    d.step(ctl(1, 1, b, RUN)).ret(ENOENT).trace(&tok).check(Check::Frame {
+        pid: 1,
+        tid: 1,
+        frame: frame_after_error(ENOENT),
+    });
     d.step(mmap(b, 0, 0x1000, ffi::MAP_ANON, -1)).ret(ENOENT).trace(&[
         "lwkt_gettoken(vmspace_token)",
         "lwkt_gettoken(vkp#0.token)",
@@ -602,8 +619,12 @@ fn pread_pwrite() -> Directed {
     let a = mem::id(0);
     d.step(create(1, 1, a)).ret(0);
     let tok = ["lwkt_gettoken(vkp#0.token)", "lwkt_reltoken(vkp#0.token)"];
-    d.step(Step::Pread { pid: 1, tid: 1, id: a, buf: mem::base(), nbyte: 16, flags: 0, offset: 0 }).ret(EINVAL).trace(&tok);
-    d.step(Step::Pwrite { pid: 1, tid: 1, id: a, buf: mem::base(), nbyte: 16, flags: 0, offset: 0 }).ret(EINVAL).trace(&tok);
+    d.step(Step::Pread { pid: 1, tid: 1, id: a, buf: mem::base(), nbyte: 16, flags: 0, offset: 0 })
+        .ret(EINVAL)
+        .trace(&tok);
+    d.step(Step::Pwrite { pid: 1, tid: 1, id: a, buf: mem::base(), nbyte: 16, flags: 0, offset: 0 })
+        .ret(EINVAL)
+        .trace(&tok);
     d
 }
 
@@ -663,7 +684,11 @@ fn ctl_restore_on_copyin_fault() -> Directed {
     let mut d = Directed::new("ctl RUN: a copyin fault restores the caller's context", 1);
     d.proc(1, 1);
     let a = mem::id(0);
-    d.step(Step::SetTls { pid: 1, tid: 1, tls: savetls { info: [tls_info { base: 0x77 as *mut _, size: 1 }, Default::default()] } });
+    d.step(Step::SetTls {
+        pid: 1,
+        tid: 1,
+        tls: savetls { info: [tls_info { base: 0x77 as *mut _, size: 1 }, Default::default()] },
+    });
     d.step(create(1, 1, a)).ret(0);
     // The trapframe faults half-way: the first 100 bytes were copied.
     d.step(Step::UserFault { pid: 1, addr: mem::tf() + 100, len: 1, on: true });
@@ -1258,13 +1283,21 @@ fn create_race() -> Concurrent {
         schedule: Schedule::RoundRobin,
         expect: |o, w| {
             if o.fault.is_some() || o.calls.iter().any(|c| c.ret != Some(0)) {
-                return Err(format!("want both to succeed: {:?} {:?}", o.fault, o.calls.iter().map(|c| c.ret).collect::<Vec<_>>()));
+                return Err(format!(
+                    "want both to succeed: {:?} {:?}",
+                    o.fault,
+                    o.calls.iter().map(|c| c.ret).collect::<Vec<_>>()
+                ));
             }
             has(o, "td#1.1 kmalloc(80, vkernel, M_WAITOK|M_ZERO) = vkp#0")?;
             has(o, "td#1.2 kmalloc(80, vkernel, M_WAITOK|M_ZERO) = vkp#1")?;
             has(o, "td#1.2 kfree(vkp#1, vkernel)")?;
             let dump = o.dump.clone().unwrap_or_default();
-            for want in ["p_vkernel=vkp#0", &format!("ve#0 id={} refs=0", hex(mem::id(0))), &format!("ve#1 id={} refs=0", hex(mem::id(1)))] {
+            for want in [
+                "p_vkernel=vkp#0",
+                &format!("ve#0 id={} refs=0", hex(mem::id(0))),
+                &format!("ve#1 id={} refs=0", hex(mem::id(1))),
+            ] {
                 if !dump.contains(want) {
                     return Err(format!("dump lacks {want:?}:\n{dump}"));
                 }

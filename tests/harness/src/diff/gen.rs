@@ -328,7 +328,7 @@ impl Gen {
             0 => 0,
             1 => l.unmapped(),
             2 => l.ro(),
-            3 => l.ro() - 8, // straddles into the read-only page
+            3 => l.ro() - 8,        // straddles into the read-only page
             4 => l.ro() + PAGE - 8, // runs off the end of the memory
             _ => l.tframe(self.r.below(4)),
         }
@@ -395,7 +395,8 @@ impl Gen {
             3 => {
                 // Mostly an LWP that may be running a VMSPACE.
                 let running: Vec<(Pid, Tid)> = self.shadow.running.iter().copied().collect();
-                let (pid, tid) = if !running.is_empty() && self.r.chance(85) { self.r.pick(&running) } else { (pid, tid) };
+                let (pid, tid) =
+                    if !running.is_empty() && self.r.chance(85) { self.r.pick(&running) } else { (pid, tid) };
                 self.shadow.running.remove(&(pid, tid));
                 let frame = self.r.chance(50).then(|| random_frame(&mut self.r));
                 Step::Trap { pid, tid, frame }
@@ -424,7 +425,8 @@ impl Gen {
                 Step::Mcontrol { pid, tid, id: self.id_of(pid), addr, len, behav, value }
             }
             7 => {
-                let (id, buf, nbyte) = (self.id_of(pid), self.r.pick(&[0, l.base, l.unmapped()]), self.r.pick(&[0, 1, PAGE]));
+                let (id, buf, nbyte) =
+                    (self.id_of(pid), self.r.pick(&[0, l.base, l.unmapped()]), self.r.pick(&[0, 1, PAGE]));
                 let (flags, offset) = (self.r.pick(&[0, 1, -1]), self.r.pick(&[0, 1, -1]));
                 if self.r.chance(50) {
                     Step::Pread { pid, tid, id, buf, nbyte, flags, offset }

@@ -54,9 +54,7 @@ pub fn normalise(s: &str) -> String {
         out.push_str(&rest[..func_end]);
         rest = &rest[func_end..];
         if let Some(tail) = rest.strip_prefix(" at ") {
-            let end = tail
-                .find(|c: char| c.is_whitespace() || c == '"' || c == '|')
-                .unwrap_or(tail.len());
+            let end = tail.find(|c: char| c.is_whitespace() || c == '"' || c == '|').unwrap_or(tail.len());
             let loc = &tail[..end];
             let is_loc = loc
                 .rsplit_once(':')
@@ -295,7 +293,8 @@ pub fn differences(c: &StepOutcome, rust: &StepOutcome) -> Option<(Field, String
         note(Field::Trace, format!("  trace:\n{}", line_diff(&c.trace, &rust.trace)));
     }
     if c.fault != rust.fault {
-        let show = |f: &Option<Fault>| f.as_ref().map_or("none".to_string(), |f| format!("{:?}: {}", f.kind, f.message));
+        let show =
+            |f: &Option<Fault>| f.as_ref().map_or("none".to_string(), |f| format!("{:?}: {}", f.kind, f.message));
         note(Field::Fault, format!("  fault:\n    C    {}\n    Rust {}\n", show(&c.fault), show(&rust.fault)));
     }
     if c.dump != rust.dump {
@@ -372,7 +371,8 @@ pub fn line_diff(c: &[String], r: &[String]) -> String {
         }
     }
     const CONTEXT: usize = 3;
-    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Both(_))).map(|(k, _)| k).collect();
+    let changed: Vec<usize> =
+        ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Both(_))).map(|(k, _)| k).collect();
     let near = |k: usize| changed.iter().any(|&c| c.abs_diff(k) <= CONTEXT);
     let mut out = String::new();
     let mut skipped = false;
@@ -544,7 +544,8 @@ mod tests {
 
     #[test]
     fn normalise_strips_kkassert_locations_only() {
-        let c = "panic: assertion \"ve->refs > 0\" failed in vkernel_lwp_exit at /work/shared/reference/vm_vmspace.c:682";
+        let c =
+            "panic: assertion \"ve->refs > 0\" failed in vkernel_lwp_exit at /work/shared/reference/vm_vmspace.c:682";
         let r = "panic: assertion \"ve->refs > 0\" failed in vkernel_lwp_exit at sys/vm/vm_vmspace.rs:301";
         assert_eq!(normalise(c), normalise(r));
         assert_eq!(normalise(c), "panic: assertion \"ve->refs > 0\" failed in vkernel_lwp_exit at <src>");

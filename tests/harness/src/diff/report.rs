@@ -212,7 +212,11 @@ impl Coverage {
             .map(|(l, _)| l.to_string())
             .collect();
         if !conc.is_empty() {
-            let _ = writeln!(s, "  lines {} (concurrency only) reached by the concurrent directed scenarios", conc.join(", "));
+            let _ = writeln!(
+                s,
+                "  lines {} (concurrency only) reached by the concurrent directed scenarios",
+                conc.join(", ")
+            );
         }
         for (l, text) in &self.missing_lines {
             let why = CONCURRENCY_ONLY

@@ -99,7 +99,8 @@ pub fn applicable(world: &World, ncpu: usize, step: &Step) -> bool {
         UserMap { pid, addr, len, .. } => {
             world.has_proc(*pid)
                 && *len > 0
-                && (0..len.div_ceil(PAGE).min(1024)).all(|i| world.user_read(*pid, addr.saturating_add(i * PAGE), 1).is_err())
+                && (0..len.div_ceil(PAGE).min(1024))
+                    .all(|i| world.user_read(*pid, addr.saturating_add(i * PAGE), 1).is_err())
                 && world.user_read(*pid, addr.saturating_add(len - 1), 1).is_err()
         }
         UserFault { pid, .. } => world.has_proc(*pid),
@@ -121,11 +122,7 @@ pub fn run_side(world: &mut World, imp: Impl, sc: &Scenario) -> Vec<Observed> {
     let mut v = Vec::with_capacity(sc.steps.len());
     for step in &sc.steps {
         if !applicable(world, sc.ncpu, step) {
-            v.push(Observed {
-                pre: PreState::default(),
-                out: StepOutcome::not_run(world.steps()),
-                skipped: true,
-            });
+            v.push(Observed { pre: PreState::default(), out: StepOutcome::not_run(world.steps()), skipped: true });
             continue;
         }
         let pre = PreState::before(world, step);

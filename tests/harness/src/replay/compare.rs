@@ -3,9 +3,9 @@
 //! [`diff::PreState`] and its allowed divergences).
 
 use super::{calls_in, check_vkernel, run_op, Op, Outcome, Workload};
-use crate::diff::{self, Allowed, Divergence, PreState};
 #[cfg(feature = "port")]
 use crate::diff::Verdict;
+use crate::diff::{self, Allowed, Divergence, PreState};
 use crate::step::{Fault, Step};
 use crate::{Impl, World};
 use std::hash::{Hash, Hasher};

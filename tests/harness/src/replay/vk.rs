@@ -231,7 +231,15 @@ impl<'a> Vk<'a> {
         Step::SetFrame { pid: VK, tid: Self::tid(v), frame: f }
     }
 
-    fn syscall(&mut self, v: usize, label: &'static str, num: i64, args: &[i64], call: Step, expect: Expect) -> &mut Act {
+    fn syscall(
+        &mut self,
+        v: usize,
+        label: &'static str,
+        num: i64,
+        args: &[i64],
+        call: Step,
+        expect: Expect,
+    ) -> &mut Act {
         let f = self.syscall_frame(v, num, args);
         self.call(Some(v), label, vec![f], call, expect)
     }
@@ -277,28 +285,56 @@ impl<'a> Vk<'a> {
         let tid = Self::tid(v);
         const L: &str = "platform/pmap.c:cpu_vmspace_alloc";
         let idr = id as i64;
-        self.syscall(v, L, SYS_VMSPACE_CREATE, &[idr, 0, 0],
-            Step::Create { pid: VK, tid, id, ty: 0, data: 0 }, Expect::Ret(0))
-            .excl(id);
+        self.syscall(
+            v,
+            L,
+            SYS_VMSPACE_CREATE,
+            &[idr, 0, 0],
+            Step::Create { pid: VK, tid, id, ty: 0, data: 0 },
+            Expect::Ret(0),
+        )
+        .excl(id);
         // MemImageFd replaced by MAP_ANON (the model has no files; the
         // VMSPACE code passes fd and flags to kern_mmap untouched).
         let flags = (ffi::MAP_ANON | ffi::MAP_SHARED | ffi::MAP_VPAGETABLE | ffi::MAP_FIXED) as i32;
         let prot = (ffi::PROT_READ | ffi::PROT_WRITE) as i32;
-        self.syscall(v, L, SYS_VMSPACE_MMAP, &[idr, 0, user_size() as i64, prot as i64, flags as i64, -1],
+        self.syscall(
+            v,
+            L,
+            SYS_VMSPACE_MMAP,
+            &[idr, 0, user_size() as i64, prot as i64, flags as i64, -1],
             Step::Mmap { pid: VK, tid, id, addr: 0, len: user_size(), prot, flags, fd: -1, offset: 0 },
-            Expect::Sysmsg(0))
-            .excl(id);
-        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, user_size() as i64, ffi::MADV_NOSYNC as i64, 0],
+            Expect::Sysmsg(0),
+        )
+        .excl(id);
+        self.syscall(
+            v,
+            L,
+            SYS_VMSPACE_MCONTROL,
+            &[idr, 0, user_size() as i64, ffi::MADV_NOSYNC as i64, 0],
             Step::Mcontrol { pid: VK, tid, id, addr: 0, len: user_size(), behav: ffi::MADV_NOSYNC as i32, value: 0 },
-            Expect::Any)
-            .excl(id);
+            Expect::Any,
+        )
+        .excl(id);
         // VM_PAGE_TO_PHYS(pm_pdirm): the PML4 page's offset in the memory image.
         let pd = (1 + self.rng.below(0x3ffff) as i64) << 12;
-        self.syscall(v, L, SYS_VMSPACE_MCONTROL, &[idr, 0, user_size() as i64, ffi::MADV_SETMAP as i64, pd | VPTE_V_RW_U],
-            Step::Mcontrol { pid: VK, tid, id, addr: 0, len: user_size(), behav: ffi::MADV_SETMAP as i32,
-                value: pd | VPTE_V_RW_U },
-            Expect::Ret(0))
-            .excl(id);
+        self.syscall(
+            v,
+            L,
+            SYS_VMSPACE_MCONTROL,
+            &[idr, 0, user_size() as i64, ffi::MADV_SETMAP as i64, pd | VPTE_V_RW_U],
+            Step::Mcontrol {
+                pid: VK,
+                tid,
+                id,
+                addr: 0,
+                len: user_size(),
+                behav: ffi::MADV_SETMAP as i32,
+                value: pd | VPTE_V_RW_U,
+            },
+            Expect::Ret(0),
+        )
+        .excl(id);
     }
 
     /// platform/pmap_inval.c:pmap_inval_cpu for a user pmap: one page.
@@ -306,11 +342,15 @@ impl<'a> Vk<'a> {
     fn inval(&mut self, v: usize, space: usize, va: u64) {
         let id = self.spaces[space].id;
         let tid = Self::tid(v);
-        self.syscall(v, "platform/pmap_inval.c:pmap_inval_cpu", SYS_VMSPACE_MCONTROL,
+        self.syscall(
+            v,
+            "platform/pmap_inval.c:pmap_inval_cpu",
+            SYS_VMSPACE_MCONTROL,
             &[id as i64, va as i64, PAGE as i64, ffi::MADV_INVAL as i64, 0],
             Step::Mcontrol { pid: VK, tid, id, addr: va, len: PAGE, behav: ffi::MADV_INVAL as i32, value: 0 },
-            Expect::Ret(0))
-            .shared(id);
+            Expect::Ret(0),
+        )
+        .shared(id);
     }
 
     /// pmap_remove_pages/pmap_remove over the given pages: an invalidation
@@ -330,9 +370,15 @@ impl<'a> Vk<'a> {
         let id = self.spaces[space].id;
         if !self.vmm() {
             let tid = Self::tid(v);
-            self.syscall(v, "platform/pmap.c:cpu_vmspace_free", SYS_VMSPACE_DESTROY, &[id as i64],
-                Step::Destroy { pid: VK, tid, id }, Expect::Ret(0))
-                .excl(id);
+            self.syscall(
+                v,
+                "platform/pmap.c:cpu_vmspace_free",
+                SYS_VMSPACE_DESTROY,
+                &[id as i64],
+                Step::Destroy { pid: VK, tid, id },
+                Expect::Ret(0),
+            )
+            .excl(id);
         }
         self.free_ids.push(id);
     }
@@ -379,8 +425,16 @@ impl<'a> Vk<'a> {
 
     fn new_proc(&mut self, space: usize, daemon: bool, regs: trapframe, tls_base: u64) -> usize {
         let traps_left = self.budget();
-        self.procs.push(EProc { space, threads: Vec::new(), vfork_waiter: None, traps_left, daemon,
-            exiting: false, state: PState::Live, borrowed: false });
+        self.procs.push(EProc {
+            space,
+            threads: Vec::new(),
+            vfork_waiter: None,
+            traps_left,
+            daemon,
+            exiting: false,
+            state: PState::Live,
+            borrowed: false,
+        });
         let p = self.procs.len() - 1;
         self.created += 1;
         self.new_thread(p, regs, tls_base);
@@ -425,16 +479,28 @@ impl<'a> Vk<'a> {
     fn boot(&mut self) {
         let n = self.cfg.vcpus;
         let ncpu = n.min(8);
-        self.outside("host: the launcher (platform/init.c:main)", vec![
-            Step::NewProc { pid: LAUNCHER },
-            Step::NewLwp { pid: LAUNCHER, tid: 1 },
-        ]);
+        self.outside(
+            "host: the launcher (platform/init.c:main)",
+            vec![Step::NewProc { pid: LAUNCHER }, Step::NewLwp { pid: LAUNCHER, tid: 1 }],
+        );
         // main() forks; nothing has p_vkernel yet, so the hook is not called.
-        self.call(None, "platform/init.c:main (fork)", vec![],
-            Step::Fork { pid: LAUNCHER, tid: 1, child: VK, child_tid: 1 }, Expect::Called(false));
+        self.call(
+            None,
+            "platform/init.c:main (fork)",
+            vec![],
+            Step::Fork { pid: LAUNCHER, tid: 1, child: VK, child_tid: 1 },
+            Expect::Called(false),
+        );
         // Its own memory (vkernel kernel stacks and thread structures).
-        self.outside("platform/init.c:main (the vkernel's memory)", vec![Step::UserMap { pid: VK,
-            addr: self.base + SLOTS_OFF, len: SLOTS as u64 * SLOT_SIZE, prot: (ffi::PROT_READ | ffi::PROT_WRITE) as i32 }]);
+        self.outside(
+            "platform/init.c:main (the vkernel's memory)",
+            vec![Step::UserMap {
+                pid: VK,
+                addr: self.base + SLOTS_OFF,
+                len: SLOTS as u64 * SLOT_SIZE,
+                prot: (ffi::PROT_READ | ffi::PROT_WRITE) as i32,
+            }],
+        );
         let mut w = Vec::new();
         for &c in &COTHREADS {
             w.push(Step::NewLwp { pid: VK, tid: c });
@@ -444,12 +510,23 @@ impl<'a> Vk<'a> {
         if self.vmm() {
             // init_kern_memory_vmm: the create that sets up p_vkernel (and,
             // the id being NULL but the thread not a guest yet, an entry).
-            self.syscall(0, "platform/init.c:init_kern_memory_vmm", SYS_VMSPACE_CREATE, &[0, 0, 0],
-                Step::Create { pid: VK, tid: 1, id: 0, ty: 0, data: 0 }, Expect::Ret(0));
+            self.syscall(
+                0,
+                "platform/init.c:init_kern_memory_vmm",
+                SYS_VMSPACE_CREATE,
+                &[0, 0, 0],
+                Step::Create { pid: VK, tid: 1, id: 0, ty: 0, data: 0 },
+                Expect::Ret(0),
+            );
             // vmm_guest_ctl(VMM_GUEST_RUN): td_vmm, vkernel_cr3 = KPML4phys.
             self.outside("kern/sys_vmm.c:vmm_guest_ctl", vec![Step::SetTdVmm { pid: VK, tid: 1, on: true }]);
-            self.call(Some(0), "platform/pc64/vmm/vmx.c:vmx_vminit_master", vec![],
-                Step::Kernel { pid: VK, tid: 1, f: vmx_vminit_master, arg: cr3 as usize }, Expect::Ret(0));
+            self.call(
+                Some(0),
+                "platform/pc64/vmm/vmx.c:vmx_vminit_master",
+                vec![],
+                Step::Kernel { pid: VK, tid: 1, f: vmx_vminit_master, arg: cr3 as usize },
+                Expect::Ret(0),
+            );
         }
         // x86_64/mp.c:start_all_aps: one LWP per further vcpu (guest threads
         // from birth in VMM mode: vmm_lwp_return).
@@ -497,11 +574,15 @@ impl<'a> Vk<'a> {
         let tid = Self::tid(v);
         let f = self.syscall_frame(v, SYS_VMSPACE_CTL, &[id as i64, ffi::VMSPACE_CTL_RUN as i64, tf as i64, vf as i64]);
         pre.push(f);
-        self.call(Some(v), "x86_64/trap.c:go_user", pre,
+        self.call(
+            Some(v),
+            "x86_64/trap.c:go_user",
+            pre,
             Step::Ctl { pid: VK, tid, id, cmd: ffi::VMSPACE_CTL_RUN as i32, tframe: tf, vframe: vf },
-            Expect::Ret(crate::EJUSTRETURN))
-            .shared(id)
-            .mem(slot);
+            Expect::Ret(crate::EJUSTRETURN),
+        )
+        .shared(id)
+        .mem(slot);
     }
 
     /// The emulated code running on vcpu v traps back into the host, which
@@ -533,10 +614,15 @@ impl<'a> Vk<'a> {
         let slot = th.slot;
         let space = self.procs[th.proc].space;
         let id = self.spaces[space].id;
-        self.call(Some(v), label, vec![], Step::Trap { pid: VK, tid: Self::tid(v), frame: Some(frame) },
-            Expect::Called(true))
-            .shared(id)
-            .mem(slot);
+        self.call(
+            Some(v),
+            label,
+            vec![],
+            Step::Trap { pid: VK, tid: Self::tid(v), frame: Some(frame) },
+            Expect::Called(true),
+        )
+        .shared(id)
+        .mem(slot);
     }
 
     fn pick_runnable(&mut self) -> Option<usize> {
@@ -824,9 +910,11 @@ impl<'a> Vk<'a> {
         if self.vcpus.iter().all(|x| x.is_none()) && self.created < self.cfg.procs {
             // Everyone asleep: input for a daemon (init's respawn, a shell).
             let sleeping: Vec<usize> = (0..self.threads.len())
-                .filter(|&t| self.threads[t].state == TState::Blocked
-                    && self.procs[self.threads[t].proc].daemon
-                    && self.procs[self.threads[t].proc].state == PState::Live)
+                .filter(|&t| {
+                    self.threads[t].state == TState::Blocked
+                        && self.procs[self.threads[t].proc].daemon
+                        && self.procs[self.threads[t].proc].state == PState::Live
+                })
                 .collect();
             if let Some(&t) = sleeping.get(self.rng.below(sleeping.len().max(1) as u64) as usize) {
                 let b = self.budget();
@@ -839,9 +927,17 @@ impl<'a> Vk<'a> {
     fn summary(&self) -> String {
         let mut out = format!("created {} vcpus {:?} runq {:?}\n", self.created, self.vcpus, self.runq);
         for (i, p) in self.procs.iter().enumerate().filter(|(_, p)| p.state != PState::Reaped) {
-            out += &format!("proc {i}: {:?} daemon={} exiting={} left={} space={} users={} waiter={:?} threads={:?}\n",
-                p.state, p.daemon, p.exiting, p.traps_left, p.space, self.spaces[p.space].users, p.vfork_waiter,
-                p.threads.iter().map(|&t| self.threads[t].state).collect::<Vec<_>>());
+            out += &format!(
+                "proc {i}: {:?} daemon={} exiting={} left={} space={} users={} waiter={:?} threads={:?}\n",
+                p.state,
+                p.daemon,
+                p.exiting,
+                p.traps_left,
+                p.space,
+                self.spaces[p.space].users,
+                p.vfork_waiter,
+                p.threads.iter().map(|&t| self.threads[t].state).collect::<Vec<_>>()
+            );
         }
         out
     }
@@ -860,9 +956,13 @@ impl<'a> Vk<'a> {
             let done_creating = self.created >= self.cfg.procs;
             match self.cfg.ending {
                 Ending::Halt if done_creating && !self.busy() => break,
-                Ending::Kill if done_creating
-                    && self.vcpus.iter().filter(|x| x.is_some()).count() * 2 >= self.vcpus.len()
-                    && (self.vcpus.len() == 1 || self.vcpus[1..].iter().any(Option::is_some)) => break,
+                Ending::Kill
+                    if done_creating
+                        && self.vcpus.iter().filter(|x| x.is_some()).count() * 2 >= self.vcpus.len()
+                        && (self.vcpus.len() == 1 || self.vcpus[1..].iter().any(Option::is_some)) =>
+                {
+                    break
+                }
                 Ending::Kill if done_creating && !self.busy() => break,
                 _ => {}
             }
@@ -900,17 +1000,30 @@ impl<'a> Vk<'a> {
         }
         for v in 1..self.vcpus.len() {
             let running = self.vcpus[v].is_some();
-            let label = if running { "host: kern_exit.c:lwp_exit (killalllwps, in emulated mode)" }
-                else { "host: kern_exit.c:lwp_exit" };
+            let label = if running {
+                "host: kern_exit.c:lwp_exit (killalllwps, in emulated mode)"
+            } else {
+                "host: kern_exit.c:lwp_exit"
+            };
             let has = self.vklp[v];
             self.call(Some(v), label, vec![], Step::LwpExit { pid: VK, tid: Self::tid(v) }, Expect::Called(has));
         }
         for &c in &COTHREADS {
-            self.call(None, "host: kern_exit.c:lwp_exit (cothread)", vec![],
-                Step::LwpExit { pid: VK, tid: c }, Expect::Called(false));
+            self.call(
+                None,
+                "host: kern_exit.c:lwp_exit (cothread)",
+                vec![],
+                Step::LwpExit { pid: VK, tid: c },
+                Expect::Called(false),
+            );
         }
         self.call(Some(0), "host: kern_exit.c:exit1", vec![], Step::Exit { pid: VK, tid: 1 }, Expect::Called(true));
-        self.call(None, "host: kern_exit.c:exit1 (the launcher)", vec![], Step::Exit { pid: LAUNCHER, tid: 1 },
-            Expect::Called(false));
+        self.call(
+            None,
+            "host: kern_exit.c:exit1 (the launcher)",
+            vec![],
+            Step::Exit { pid: LAUNCHER, tid: 1 },
+            Expect::Called(false),
+        );
     }
 }

@@ -253,7 +253,10 @@ impl Checker {
                         let refs = (*vkp).refs;
                         vkps.insert(vkp as usize, (n.clone(), refs, 1));
                         if refs < 1 {
-                            self.note(ViolationKind::RefCount, format!("{n} refs={refs} while proc#{pid} uses it ({when})"));
+                            self.note(
+                                ViolationKind::RefCount,
+                                format!("{n} refs={refs} while proc#{pid} uses it ({when})"),
+                            );
                         }
                         self.walk_tree(&n, (*vkp).root.rbh_root, &mut ves, &when);
                     }
@@ -323,13 +326,20 @@ impl Checker {
         if at_rest {
             for (n, refs, users) in vkps.values() {
                 if refs != users {
-                    self.note(ViolationKind::RefCount, format!("{n} refs={refs} but {users} process(es) use it ({when})"));
+                    self.note(
+                        ViolationKind::RefCount,
+                        format!("{n} refs={refs} but {users} process(es) use it ({when})"),
+                    );
                 }
             }
             for e in ves.values() {
                 if let Some(m) = e.at_rest_mismatch() {
                     // "(@; details)" takes the place of "({when})".
-                    let m = if m.contains("(@; ") { m.replace("(@; ", &format!("({when}; ")) } else { format!("{m} ({when})") };
+                    let m = if m.contains("(@; ") {
+                        m.replace("(@; ", &format!("({when}; "))
+                    } else {
+                        format!("{m} ({when})")
+                    };
                     self.note(ViolationKind::RefCount, m);
                 }
             }
@@ -338,7 +348,13 @@ impl Checker {
 
     /// # Safety
     /// `root` is the root of a live vkernel_proc's tree.
-    unsafe fn walk_tree(&mut self, vkp: &str, root: *mut ffi::vmspace_entry, ves: &mut BTreeMap<usize, VeInfo>, when: &str) {
+    unsafe fn walk_tree(
+        &mut self,
+        vkp: &str,
+        root: *mut ffi::vmspace_entry,
+        ves: &mut BTreeMap<usize, VeInfo>,
+        when: &str,
+    ) {
         let mut stack = vec![root];
         let mut n = 0;
         while let Some(ve) = stack.pop() {

@@ -164,10 +164,7 @@ impl<'w> Explorer<'w> {
                     }
                     let (o, ds) = self.one(sc, &mut Replay::new(Schedule(prefix.clone())));
                     count(&mut st, &o);
-                    let mut used = ds[..prefix.len().min(ds.len())]
-                        .iter()
-                        .filter(|d| d.preempts(d.chosen))
-                        .count();
+                    let mut used = ds[..prefix.len().min(ds.len())].iter().filter(|d| d.preempts(d.chosen)).count();
                     for k in prefix.len()..ds.len() {
                         let d = &ds[k];
                         for &t in &d.runnable {

@@ -39,7 +39,12 @@ fn guest_frame(k: u64) -> trapframe {
 
 /// The vkernel's own context in its system call.
 fn vkernel_frame(pid: Pid, tid: Tid) -> trapframe {
-    trapframe { tf_rip: 0x40_0000 + pid as i64 * 0x100 + tid as i64, tf_rdx: 0x77, tf_rflags: 0x202, ..Default::default() }
+    trapframe {
+        tf_rip: 0x40_0000 + pid as i64 * 0x100 + tid as i64,
+        tf_rdx: 0x77,
+        tf_rflags: 0x202,
+        ..Default::default()
+    }
 }
 
 /// Builds a scenario.
@@ -340,17 +345,13 @@ pub fn scenarios() -> Vec<Scenario> {
                 2,
                 4,
             ),
-        p1().seq(vmm.clone())
-            .seq(create(1, 1, a))
-            .conc(vec![ctl(1, 2, guest), create(1, 1, b)])
-            .seq(exit(1, 1))
-            .done(
-                "vmm-exit-in-guest",
-                "a vkernel exits while its VMM guest thread is in the guest: the C original takes the guest's \
+        p1().seq(vmm.clone()).seq(create(1, 1, a)).conc(vec![ctl(1, 2, guest), create(1, 1, b)]).seq(exit(1, 1)).done(
+            "vmm-exit-in-guest",
+            "a vkernel exits while its VMM guest thread is in the guest: the C original takes the guest's \
                  id for a vmspace_entry (the allowed td_vmm divergence)",
-                2,
-                4,
-            ),
+            2,
+            4,
+        ),
         p1().seq(vmm).conc(vec![create(1, 1, a), create(1, 2, b)]).seq(exit(1, 1)).done(
             "vmm-create-race",
             "a VMM guest thread (which only creates the vkernel_proc) races a thread creating a VMSPACE",
