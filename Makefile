@@ -46,8 +46,13 @@ all: test
 deps:
 	@sh scripts/deps.sh
 
+# Every target that builds or runs something depends on $(DEPS), so that the
+# first command on a fresh machine installs what it needs. `make test` runs
+# deps once and tells its sub-makes so (VMSPACE_DEPS_DONE=1).
+DEPS := $(if $(VMSPACE_DEPS_DONE),,deps)
+
 include mk/*.mk
 
 test: deps
-	@set -e; for t in $(TEST_TARGETS); do echo "== make $$t"; $(MAKE) --no-print-directory $$t; done
+	@set -e; for t in $(TEST_TARGETS); do echo "== make $$t"; $(MAKE) --no-print-directory VMSPACE_DEPS_DONE=1 $$t; done
 	@echo "make test: all of $(TEST_TARGETS) passed"

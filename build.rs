@@ -75,7 +75,9 @@ fn main() {
 }
 
 /// Whether the flags define INVARIANTS, directly or in a forced include
-/// (a kernel build's opt_global.h, from `options INVARIANTS`).
+/// (a kernel build's opt_global.h, from `options INVARIANTS`).  The one
+/// place this is decided: scripts/kernel-build.sh reads the resulting cfg
+/// from cargo's messages for its `.headers` note.
 fn defines_invariants(cflags: &[String]) -> bool {
     let mut it = cflags.iter();
     while let Some(f) = it.next() {

@@ -16,14 +16,14 @@
 ABI_FACTS_REV = $(if $(filter command line environment environment override,$(origin REV)),--rev $(REV))
 
 .PHONY: abi-facts abi-facts-check
-abi-facts-check:
+abi-facts-check: $(DEPS)
 	@if [ -z "$(SYSDIR)" ]; then \
 		echo "abi-facts-check: skipped, no SYSDIR (make abi-facts-check SYSDIR=/path/to/dragonfly/sys [REV=...])"; \
 	else \
 		python3 scripts/abi-facts.py check "$(SYSDIR)" $(ABI_FACTS_REV); \
 	fi
 
-abi-facts:
+abi-facts: $(DEPS)
 	@[ -n "$(SYSDIR)" ] || { echo "abi-facts: give SYSDIR=/path/to/dragonfly/sys" >&2; exit 1; }
 	@python3 scripts/abi-facts.py measure "$(SYSDIR)" $(ABI_FACTS_REV)
 

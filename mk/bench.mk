@@ -12,5 +12,5 @@
 #       not pass or fail on them).
 
 .PHONY: bench
-bench: kernel
+bench: $(DEPS) kernel
 	@sh scripts/bench.sh $(KERNEL_OBJ)

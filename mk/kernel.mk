@@ -20,19 +20,19 @@
 KERNEL_OBJ := $(if $(strip $(SYSDIR)$(KERNEL_CFLAGS)),obj/vm_vmspace.o,obj/vm_vmspace.model.o)
 
 .PHONY: kernel kernel-check port-clippy fmt-check
-kernel:
+kernel: $(DEPS)
 	@mkdir -p obj
 	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" sh scripts/kernel-build.sh $(KERNEL_OBJ)
 
 kernel-check: kernel
 	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" python3 scripts/kernel-check.py $(KERNEL_OBJ) $(ABI)
 
-port-clippy:
+port-clippy: $(DEPS)
 	cargo clippy -p vmspace --all-targets --features userland -- -D warnings
 	cargo clippy -p vmspace --all-targets --features userland,invariants -- -D warnings
 	@echo "port-clippy: clean"
 
-fmt-check:
+fmt-check: $(DEPS)
 	cargo fmt --all --check
 	@echo "fmt-check: cargo fmt --check clean"
 

@@ -5,12 +5,12 @@
 
 .PHONY: model-test
 ifeq ($(REV),c2e7bb204e)
-model-test:
+model-test: $(DEPS)
 	cargo test -p harness --quiet
 else
 # Another revision: the tests that do not encode c2e7bb204e's behaviour
 # (layout against tests/kern/abi/x86_64@REV.json, model, smoke).
-model-test:
+model-test: $(DEPS)
 	nice cargo test -p harness --quiet $(HARNESS_FEATURES) $(REV_TARGET_DIR) --test layout --test model --test smoke
 endif
 

@@ -36,7 +36,7 @@ dfly-kernel:
 qemu-test: dfly-kernel
 	@sh scripts/dfly/qemu-test.sh
 
-qemu-ci:
+qemu-ci: $(DEPS)
 	@if [ -f tests/qemu/build.sh ]; then \
 		mkdir -p target/qemu-ci && sh tests/qemu/build.sh target/qemu-ci/init && \
 		echo "qemu-ci: guest program built (tests/qemu/build.sh)"; \

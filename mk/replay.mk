@@ -10,15 +10,15 @@ REPLAY_ARGS ?=
 .PHONY: replay replay-ci
 REPLAY := cargo run -q -p harness $(HARNESS_FEATURES) $(REV_TARGET_DIR) --bin replay --
 
-replay:
+replay: $(DEPS)
 	$(REPLAY) $(REPLAY_ARGS)
 
 ifeq ($(REV),c2e7bb204e)
-replay-ci:
+replay-ci: $(DEPS)
 	cargo test -p harness --quiet --test replay
 	$(REPLAY) --ci
 else
-replay-ci:
+replay-ci: $(DEPS)
 	$(REPLAY) --ci
 endif
 

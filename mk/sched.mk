@@ -30,15 +30,15 @@ SCHED_ASAN   := CFLAGS_$(subst -,_,$(SCHED_HOST))="-fsanitize=address -fno-omit-
 	--target $(SCHED_HOST) --target-dir target/asan --
 
 .PHONY: sched sched-ci sched-ci-22b7 sched-asan sched-replay
-sched:
+sched: $(DEPS)
 	$(SCHED) --random $(SCHED_RANDOM) --pct $(SCHED_PCT) --seed $(SCHED_SEED) $(SCHED_ARGS)
 
 ifeq ($(REV),c2e7bb204e)
-sched-ci:
+sched-ci: $(DEPS)
 	cargo test --quiet -p harness --features port --test sched
 	$(SCHED) --bound 2 --limit 1000 --random 20 --pct 20 --seed $(SCHED_SEED)
 else
-sched-ci:
+sched-ci: $(DEPS)
 	$(SCHED) --bound 2 --limit 1000 --random 20 --pct 20 --seed $(SCHED_SEED) $(SCHED_ARGS)
 endif
 
@@ -49,14 +49,14 @@ endif
 # violation fails the run.
 SCHED_KNOWN_22B7 := --known-c "panic in exit1: rb_vmspace_delete: invalid refs" \
 	--known-c "reference(s) never dropped"
-sched-ci-22b7:
+sched-ci-22b7: $(DEPS)
 	$(MAKE) --no-print-directory sched-ci REV=22b7a3dbf6 SCHED_ARGS='$(SCHED_KNOWN_22B7)'
 
 
-sched-asan:
+sched-asan: $(DEPS)
 	$(SCHED_ASAN) --bound 1 --limit 150 --random 5 --pct 5 --seed $(SCHED_SEED)
 
-sched-replay:
+sched-replay: $(DEPS)
 	$(SCHED) replay $(SCENARIO) $(SCHEDULE)
 
 TEST_TARGETS += sched-ci sched-asan sched-ci-22b7

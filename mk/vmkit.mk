@@ -5,7 +5,7 @@
 VMKIT_SCRIPTS := $(wildcard tests/vm/*.sh)
 
 .PHONY: vmkit-check
-vmkit-check:
+vmkit-check: $(DEPS)
 	@test -n "$(VMKIT_SCRIPTS)" || { echo "vmkit-check: no scripts in tests/vm"; exit 1; }
 	@set -e; for f in $(VMKIT_SCRIPTS); do sh -n "$$f"; done
 	shellcheck -s sh $(VMKIT_SCRIPTS)

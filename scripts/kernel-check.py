@@ -33,12 +33,10 @@ import sys
 from collections import defaultdict
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENTRY_POINTS = [
-    "sys_vmspace_create", "sys_vmspace_destroy", "sys_vmspace_ctl",
-    "sys_vmspace_mmap", "sys_vmspace_munmap", "sys_vmspace_pread",
-    "sys_vmspace_pwrite", "sys_vmspace_mcontrol", "vkernel_inherit",
-    "vkernel_exit", "vkernel_lwp_exit", "vkernel_trap",
-]
+# The 12 entry points: the exports (module/vm_vmspace.exports, the one list
+# of them; tests/harness/build.rs reads it too) without RB_GENERATE's.
+with open(os.path.join(TOP, "module/vm_vmspace.exports")) as _f:
+    ENTRY_POINTS = [s for s in _f.read().split() if not s.startswith("vmspace_rb_tree_RB_")]
 C_TEXT, C_DATA = 5394, 4264   # the C original's object (dragonfly-abi/README.md)
 TEXT_LIMIT = C_TEXT * 5 // 4  # the port may be at most 25% larger
 

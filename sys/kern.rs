@@ -59,9 +59,8 @@ impl Error {
         self.0.get()
     }
 
-    /// This error, on a path the kernel seldom takes (a caller's mistake,
-    /// not the usual traffic): `#[cold]` makes the compiler lay the usual
-    /// path out straight and this one aside, as `__predict_false()` does.
+    /// This error, on a path the kernel seldom takes (a caller's mistake):
+    /// `#[cold]`, as `__predict_false()`.
     #[cold]
     pub fn seldom(self) -> Self {
         self
@@ -385,9 +384,7 @@ impl<'a> Refs<'a> {
     /// reference.
     pub fn release(self) -> bool {
         self.atomic_point(c"atomic_fetchadd_int");
-        // fetch_add(-1), as the C: LLVM folds the address into the locked
-        // decrement for it, not for fetch_sub(1), when the count was read
-        // just before (the KKASSERT).
+        // fetch_add(-1), not fetch_sub(1): one locked instruction, as the C's.
         self.atomic().fetch_add(-1, Ordering::SeqCst) == 1
     }
 }

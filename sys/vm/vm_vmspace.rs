@@ -21,6 +21,23 @@ use crate::bindings as b;
 use crate::kern::*;
 use core::ffi::{c_int, c_void};
 
+/// The system calls' preamble on VMSPACE `uap->id`: `vkp` (EINVAL if none),
+/// `vkp->token` held as `$tok`, the entry bound to `$ve` (ENOENT if none),
+/// in the C's order; `$between` runs with the token held, before the lookup.
+/// A macro, not a function: the entry borrows the token guard, which must
+/// live on in the caller.
+macro_rules! lock_and_find {
+    ($uap:ident => $tok:ident, $ve:pat) => {
+        lock_and_find!($uap => $tok, $ve, {})
+    };
+    ($uap:ident => $tok:ident, $ve:pat, $between:block) => {
+        let vkp = vkernel_of(curthread().td_proc())?;
+        let $tok = vkp.lock();
+        $between
+        let $ve = vkernel_find_vmspace(&$tok, VmspaceId::new(get!($uap, id))).ok_or(Error::ENOENT)?;
+    };
+}
+
 /// Deliberately wrong variants of this file, for the test harness's
 /// self-check (tests/harness/tests/planted.rs): compiled only with feature
 /// `planted-bugs`, which no kernel build enables; each is one
@@ -120,9 +137,7 @@ fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
-    let vkp = vkernel_of(curthread().td_proc())?;
-    let tok = vkp.lock();
-    let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, ve);
     if ve.refs().get() != 0 {
         return Err(Error::EBUSY);
     }
@@ -143,11 +158,8 @@ fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Result {
-    // Like the C, this rereads uap's fields where it uses them rather than
-    // keep them across calls: it keeps the frame small.  &td->td_tls is
-    // kept (the thread stays the same across blocking calls): rereading
-    // curthread at each of its four uses would cost more than the stack
-    // slot.
+    // uap's fields are reread where used (a smaller frame); &td->td_tls is
+    // kept: td is the same thread across blocking calls.
     let td = curthread();
     let lp = td.td_lwp();
     let vkp = vkernel_of(lp.lwp_proc())?;
@@ -225,11 +237,8 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
 fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
     // vmspace_token serialises the lookups of vkernel_find_vmspace().
     let _vmspace_token = vmspace_token();
-    let vkp = vkernel_of(curthread().td_proc())?;
-
     // NOTE: kern_mmap() can block, hence the temporary ve->refs.
-    let tok = vkp.lock();
-    let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, ve);
     let ve = VeRef::new(ve);
     kern_mmap(
         ve.entry().vmspace(),
@@ -247,9 +256,7 @@ fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
-    let vkp = vkernel_of(curthread().td_proc())?;
-    let tok = vkp.lock();
-    let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, ve);
 
     // As sys_munmap(), with its wrap checks, in its order.
     let mut addr = get!(uap, addr) as b::vm_offset_t;
@@ -271,10 +278,7 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     if planted::on(planted::Bug::MunmapOffByOne) && tmpaddr == VM_MAX_USER_ADDRESS {
         return Err(Error::EINVAL);
     }
-    #[allow(clippy::absurd_extreme_comparisons)]
-    if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
-        || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
-    {
+    if outside_user_range(addr, tmpaddr) {
         return Err(Error::EINVAL);
     }
 
@@ -296,15 +300,15 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
-    let vkp = vkernel_of(curthread().td_proc())?;
-    let tok = vkp.lock();
-    #[cfg(feature = "planted-bugs")]
-    if planted::on(planted::Bug::PreadTokenLeak) && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
-    {
-        core::mem::forget(tok);
-        return Err(Error::ENOENT);
-    }
-    vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, _, {
+        #[cfg(feature = "planted-bugs")]
+        if planted::on(planted::Bug::PreadTokenLeak)
+            && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
+        {
+            core::mem::forget(tok);
+            return Err(Error::ENOENT);
+        }
+    });
     Err(Error::EINVAL)
 }
 
@@ -313,9 +317,7 @@ fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> Result {
-    let vkp = vkernel_of(curthread().td_proc())?;
-    let tok = vkp.lock();
-    vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, _);
     Err(Error::EINVAL)
 }
 
@@ -327,9 +329,7 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
     let addr = get!(uap, addr) as b::vm_offset_t;
     let tmpaddr = addr.wrapping_add(get!(uap, len) as b::vm_size_t);
 
-    let vkp = vkernel_of(curthread().td_proc())?;
-    let tok = vkp.lock();
-    let ve = vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?;
+    lock_and_find!(uap => tok, ve);
 
     // As sys_mcontrol().
     if get!(uap, behav) < 0 || get!(uap, behav) > MADV_CONTROL_END {
@@ -338,10 +338,7 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
     if tmpaddr < addr {
         return Err(Error::EINVAL);
     }
-    #[allow(clippy::absurd_extreme_comparisons)]
-    if (VM_MAX_USER_ADDRESS > 0 && tmpaddr > VM_MAX_USER_ADDRESS)
-        || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
-    {
+    if outside_user_range(addr, tmpaddr) {
         return Err(Error::EINVAL);
     }
     let start = trunc_page(addr);
@@ -397,6 +394,14 @@ unsafe fn vmspace_entry_delete(ve: VmspaceEntry<'_>, tok: &VkpToken<'_>) {
 /// a vkernel creates one before its other calls.
 fn vkernel_of(p: Proc<'_>) -> Result<VkernelProc<'_>> {
     p.p_vkernel().ok_or_else(|| Error::EINVAL.seldom())
+}
+
+/// Whether `[addr, end)` leaves the user address range: the check of
+/// sys_munmap() and sys_mcontrol() (either bound may be 0, hence the allow).
+#[inline(always)]
+#[allow(clippy::absurd_extreme_comparisons)]
+fn outside_user_range(addr: b::vm_offset_t, end: b::vm_offset_t) -> bool {
+    (VM_MAX_USER_ADDRESS > 0 && end > VM_MAX_USER_ADDRESS) || (VM_MIN_USER_ADDRESS > 0 && addr < VM_MIN_USER_ADDRESS)
 }
 
 /// The entry with this id, or `None`.  Use across a blocking call needs a
@@ -457,7 +462,7 @@ pub unsafe extern "C" fn vkernel_exit(p: Proc<'_>) {
 ///
 /// No requirements.
 #[no_mangle]
-// Called, not inlined, by vkernel_exit(), as in C: its frame stays small.
+// Not inlined into vkernel_exit(): keeps that frame small.
 #[inline(never)]
 pub extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
     let Some(vklp) = lp.lwp_vkernel() else {
@@ -485,8 +490,7 @@ pub extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
 /// vkernel_lwp_exit() of an lwp killed while it ran in VMSPACE `ve`, which
 /// "isn't supposed to happen" (the C's comment in vkernel_exit()): the lwp
 /// gets its own VM context back and drops its reference on `ve`.
-// Apart and cold: the usual exit then needs no saved registers, and this
-// one is tail-called, so the stack holds only its frame.
+// Cold and apart: the usual exit then needs no saved registers.
 #[cold]
 #[inline(never)]
 fn vkernel_lwp_exit_running(lp: Lwp<'_>, vklp: VkernelLwp<'_>, ve: VmspaceEntry<'_>) {
@@ -519,8 +523,7 @@ pub unsafe extern "C" fn vkernel_trap(lp: Lwp<'_>, frame: TrapFrame<'_>) {
     let vklp = kkassert_some!("vkernel_trap", lp.lwp_vkernel(), "vklp");
     match td.no_vmm() {
         Some(no_vmm) => {
-            // Out of line, with a jump back, as gcc lays out the C: the
-            // guest's path falls straight through to the common tail.
+            // Keeps the VMM guest's path straight, as the C's is.
             core::hint::cold_path();
             let ve = kkassert_some!("vkernel_trap", vklp.ve(no_vmm), "ve != NULL");
             // Back to the vkernel's own VM space.

@@ -12,6 +12,11 @@
 //!    shim, linked after it, needs the model's symbols).
 //! 4. Runs bindgen over `tests/kern/model.h` (the model API and the kernel
 //!    structures) into `$OUT_DIR/model_bindings.rs`.
+//! 5. Generates, from `module/vm_vmspace.exports` and the entry points'
+//!    prototypes in the model headers, their declarations (`c_<name>` and,
+//!    for the port, `<name>`) into `$OUT_DIR/entry_points.rs` (src/ffi.rs)
+//!    and the `Entries` table type and tables into `$OUT_DIR/entries.rs`
+//!    (src/impls.rs).
 //!
 //! `REV=<commit>` (default c2e7bb204e; also 22b7a3dbf6, d95d5e03dc) selects
 //! the revision of vm_vmspace.c: its default `REFERENCE`
@@ -30,30 +35,11 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The C original's global symbols (its exports), renamed to `c_<name>`.
-const RENAMED: &[&str] = &[
-    "sys_vmspace_create",
-    "sys_vmspace_destroy",
-    "sys_vmspace_ctl",
-    "sys_vmspace_mmap",
-    "sys_vmspace_munmap",
-    "sys_vmspace_mcontrol",
-    "sys_vmspace_pread",
-    "sys_vmspace_pwrite",
-    "vkernel_inherit",
-    "vkernel_exit",
-    "vkernel_lwp_exit",
-    "vkernel_trap",
-    "vmspace_rb_tree_RB_FIND",
-    "vmspace_rb_tree_RB_INSERT",
-    "vmspace_rb_tree_RB_INSERT_COLOR",
-    "vmspace_rb_tree_RB_MINMAX",
-    "vmspace_rb_tree_RB_NEXT",
-    "vmspace_rb_tree_RB_PREV",
-    "vmspace_rb_tree_RB_REMOVE",
-    "vmspace_rb_tree_RB_REMOVE_COLOR",
-    "vmspace_rb_tree_RB_SCAN",
-];
+/// The export list, the one list of the object's global symbols (the 12
+/// entry points and RB_GENERATE's `vmspace_rb_tree_RB_*`): the C original's
+/// are renamed to `c_<name>`; the entry points' declarations and tables are
+/// generated from it (see `entry_points`).
+const EXPORTS: &str = "module/vm_vmspace.exports";
 
 const MODEL_FILES: &[&str] =
     &["model_core.c", "model_sched.c", "model_kmem.c", "model_vm.c", "model_machdep.c", "model_layout.c"];
@@ -78,6 +64,13 @@ fn main() {
     let kern = root.join("tests/kern");
     let include = kern.join("include");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let exports_file = root.join(EXPORTS);
+    println!("cargo:rerun-if-changed={}", exports_file.display());
+    let exports: Vec<String> = std::fs::read_to_string(&exports_file)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", exports_file.display()))
+        .split_whitespace()
+        .map(String::from)
+        .collect();
 
     println!("cargo:rerun-if-env-changed=REV");
     println!("cargo::rustc-check-cfg=cfg(rev_2017)");
@@ -129,7 +122,7 @@ fn main() {
     for (i, obj) in c_objs.iter().enumerate() {
         let dst = out.join(format!("vm_vmspace_c{i}.o"));
         let mut objcopy = Command::new(env::var("OBJCOPY").unwrap_or("objcopy".into()));
-        for sym in RENAMED {
+        for sym in &exports {
             objcopy.arg(format!("--redefine-sym={sym}=c_{sym}"));
         }
         let status = objcopy.arg(obj).arg(&dst).status().expect("running objcopy");
@@ -151,6 +144,73 @@ fn main() {
     println!("cargo:rustc-link-lib=static:+whole-archive=vmspace_model");
 
     bindings(&kern, &include, &out, rev_define.as_deref());
+    entry_points(&kern, &include, &out, rev_define.as_deref(), &exports);
+}
+
+/// The entry points (the exports but RB_GENERATE's), declared and tabled
+/// from their prototypes in the model headers (sys/sysproto.h,
+/// sys/vkernel.h), so that neither names nor signatures are written twice.
+fn entry_points(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>, exports: &[String]) {
+    let names: Vec<&str> =
+        exports.iter().map(String::as_str).filter(|s| !s.starts_with("vmspace_rb_tree_RB_")).collect();
+    let mut b = bindgen::Builder::default()
+        .clang_args(rev_define.map(|d| format!("-D{d}")))
+        .header(kern.join("model.h").to_string_lossy())
+        .clang_arg(format!("-I{}", include.display()))
+        .clang_arg(format!("-I{}", kern.display()))
+        .clang_arg("-D_KERNEL")
+        .clang_arg("-DINVARIANTS")
+        // The types are model_bindings.rs's (and ffi.rs's vmspace_create_args).
+        .allowlist_recursively(false)
+        .generate_comments(false)
+        // Unformatted: one `pub fn name (args) -> ret ;` per prototype, parsed below.
+        .formatter(bindgen::Formatter::None)
+        .use_core();
+    for n in &names {
+        b = b.allowlist_function(*n);
+    }
+    let text = b.generate().expect("bindgen over the entry points' prototypes").to_string();
+    // `(args) -> ret` of each entry point, in the export list's order.
+    let sigs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|&n| {
+            let at = text
+                .find(&format!("pub fn {n} ("))
+                .unwrap_or_else(|| panic!("no prototype of {n} in the model headers"));
+            let rest = &text[at + "pub fn ".len() + n.len()..];
+            (n, rest[..rest.find(';').unwrap()].trim())
+        })
+        .collect();
+
+    let mut decls = String::from("// Generated by build.rs from module/vm_vmspace.exports.\n");
+    decls += "// The C original, its symbols renamed to c_<name>.\nextern \"C\" {\n";
+    for (n, sig) in &sigs {
+        decls += &format!("    pub fn c_{n}{sig};\n");
+    }
+    decls += "}\n/// The port, under the DragonFly names.\n#[cfg(feature = \"port\")]\npub mod port {\n    use super::*;\n    extern \"C\" {\n";
+    for (n, sig) in &sigs {
+        decls += &format!("        pub fn {n}{sig};\n");
+    }
+    decls += "    }\n}\n";
+    std::fs::write(out.join("entry_points.rs"), decls).expect("writing entry_points.rs");
+
+    let mut t = String::from("// Generated by build.rs from module/vm_vmspace.exports.\n");
+    t += "/// The entry points of one implementation of `vm_vmspace.c`, as the kernel\n/// calls them.\n";
+    t += "#[derive(Clone, Copy)]\npub struct Entries {\n    pub name: &'static str,\n";
+    for (n, sig) in &sigs {
+        t += &format!("    pub {n}: unsafe extern \"C\" fn{sig},\n");
+    }
+    t += "}\n";
+    for (cfg, stat, name, path) in
+        [("", "C_ENTRIES", "C", "c_"), ("#[cfg(feature = \"port\")]\n", "RUST_ENTRIES", "Rust", "port::")]
+    {
+        t += &format!("{cfg}pub(super) static {stat}: Entries = Entries {{\n    name: \"{name}\",\n");
+        for (n, _) in &sigs {
+            t += &format!("    {n}: crate::ffi::{path}{n},\n");
+        }
+        t += "};\n";
+    }
+    std::fs::write(out.join("entries.rs"), t).expect("writing entries.rs");
 }
 
 /// Whether atomic operations are switch points of the schedule explorer:

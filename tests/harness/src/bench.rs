@@ -154,7 +154,9 @@ const RUN: i32 = ffi::VMSPACE_CTL_RUN as i32;
 /// A VMSPACE per emulated process: the lookups walk a tree of this many.
 const NBG: u64 = 8;
 /// vkernel64's mapping of a whole VMSPACE (0..VM_MAX_USER_ADDRESS).
-const LEN: u64 = 0x8000_0000_0000;
+fn user_len() -> u64 {
+    crate::vm_max_user_address()
+}
 /// MAP_SHARED|MAP_FIXED|MAP_VPAGETABLE as vkernel64 maps its memory image,
 /// anonymous here (the model has no files).
 const VPT: i32 = (ffi::MAP_SHARED | ffi::MAP_FIXED | ffi::MAP_VPAGETABLE | ffi::MAP_ANON) as i32;
@@ -282,9 +284,9 @@ fn hook(hook: Hook) -> Step {
 fn alloc_vmspace(b: &mut Bench, id: u64, measured: bool) {
     let steps = [
         (create(1, id), Want::Ret(0)),
-        (mmap(VK, id, 0, LEN, VPT), Want::Ret(0)),
-        (mcontrol(VK, id, 0, LEN, ffi::MADV_NOSYNC, 0), Want::Ret(0)),
-        (mcontrol(VK, id, 0, LEN, ffi::MADV_SETMAP, 0x5000 | 7), Want::Ret(0)),
+        (mmap(VK, id, 0, user_len(), VPT), Want::Ret(0)),
+        (mcontrol(VK, id, 0, user_len(), ffi::MADV_NOSYNC, 0), Want::Ret(0)),
+        (mcontrol(VK, id, 0, user_len(), ffi::MADV_SETMAP, 0x5000 | 7), Want::Ret(0)),
     ];
     for (s, want) in steps {
         if measured {
@@ -413,15 +415,15 @@ workloads! {
 
     "sys_vmspace_mcontrol", "MADV_INVAL of a page", true, |b| {
         vkernel(b);
-        b.run(mmap(VK, hot(), 0, LEN, VPT), Want::Ret(0));
+        b.run(mmap(VK, hot(), 0, user_len(), VPT), Want::Ret(0));
     }, |b| {
         b.measure(mcontrol(VK, hot(), 0x40_0000, 0x1000, ffi::MADV_INVAL, 0), Want::Ret(0));
     };
     "sys_vmspace_mcontrol", "MADV_SETMAP", true, |b| {
         vkernel(b);
-        b.run(mmap(VK, hot(), 0, LEN, VPT), Want::Ret(0));
+        b.run(mmap(VK, hot(), 0, user_len(), VPT), Want::Ret(0));
     }, |b| {
-        b.measure(mcontrol(VK, hot(), 0, LEN, ffi::MADV_SETMAP, 0x5007), Want::Ret(0));
+        b.measure(mcontrol(VK, hot(), 0, user_len(), ffi::MADV_SETMAP, 0x5007), Want::Ret(0));
     };
     "sys_vmspace_mcontrol", "ENOENT", false, vkernel, |b| {
         b.measure(mcontrol(VK, fresh(), 0, 0x1000, ffi::MADV_INVAL, 0), e(ffi::ENOENT));
@@ -430,7 +432,7 @@ workloads! {
         b.measure(mcontrol(VK, hot(), 0, 0x1000, 12, 0), e(ffi::EINVAL));
     };
     "sys_vmspace_mcontrol", "EINVAL (range past the user space)", false, vkernel, |b| {
-        b.measure(mcontrol(VK, hot(), LEN - 0x1000, 0x2000, ffi::MADV_INVAL, 0), e(ffi::EINVAL));
+        b.measure(mcontrol(VK, hot(), user_len() - 0x1000, 0x2000, ffi::MADV_INVAL, 0), e(ffi::EINVAL));
     };
 
     "sys_vmspace_pread", "existing VMSPACE (not implemented: EINVAL)", true, vkernel, |b| {
@@ -510,7 +512,7 @@ fn vkernel_session(b: &mut Bench) {
             b.measure(mcontrol(VK, v2, 0x40_0000 + i * 0x1000, 0x1000, ffi::MADV_INVAL, 0), Want::Ret(0));
         }
     }
-    b.measure(munmap(VK, v2, 0, LEN), Want::Ret(0));
+    b.measure(munmap(VK, v2, 0, user_len()), Want::Ret(0));
     b.measure(destroy(VK, v2), Want::Ret(0));
     b.measure(Step::LwpExit { pid: VK, tid: 2 }, Want::Called);
     b.measure(Step::Exit { pid: VK, tid: 1 }, Want::Called);

@@ -28,19 +28,7 @@ pub struct vmspace_create_args {
     pub data_: [c_char; 0],
 }
 
-// The C original (../shared/reference/vm_vmspace.c), symbols renamed by
-// build.rs from the DragonFly names to c_<name>.
-extern "C" {
-    pub fn c_sys_vmspace_create(uap: *mut vmspace_create_args) -> c_int;
-    pub fn c_sys_vmspace_destroy(uap: *mut vmspace_destroy_args) -> c_int;
-    pub fn c_sys_vmspace_ctl(uap: *mut vmspace_ctl_args) -> c_int;
-    pub fn c_sys_vmspace_mmap(uap: *mut vmspace_mmap_args) -> c_int;
-    pub fn c_sys_vmspace_munmap(uap: *mut vmspace_munmap_args) -> c_int;
-    pub fn c_sys_vmspace_mcontrol(uap: *mut vmspace_mcontrol_args) -> c_int;
-    pub fn c_sys_vmspace_pread(uap: *mut vmspace_pread_args) -> c_int;
-    pub fn c_sys_vmspace_pwrite(uap: *mut vmspace_pwrite_args) -> c_int;
-    pub fn c_vkernel_inherit(p1: *mut proc_, p2: *mut proc_);
-    pub fn c_vkernel_exit(p: *mut proc_);
-    pub fn c_vkernel_lwp_exit(lp: *mut lwp);
-    pub fn c_vkernel_trap(lp: *mut lwp, frame: *mut trapframe);
-}
+// The 12 entry points: the C original's (../shared/reference/vm_vmspace.c,
+// symbols renamed c_<name> by build.rs) and, in `port`, the port's, declared
+// from module/vm_vmspace.exports and the model headers' prototypes.
+include!(concat!(env!("OUT_DIR"), "/entry_points.rs"));

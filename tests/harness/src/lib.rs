@@ -58,3 +58,11 @@ pub fn abi_const(name: &str) -> Option<i64> {
     // SAFETY: the model reads the C string only.
     (unsafe { ffi::model_layout_const(n.as_ptr(), &mut v) } == 0).then_some(v)
 }
+
+/// `VM_MAX_USER_ADDRESS` of the model headers, i.e. of the revision the
+/// harness is built for (0x800000000000 at c2e7bb204e, 0x7fffffe00000 at
+/// 22b7a3dbf6): the one source of the value for the harness.
+pub fn vm_max_user_address() -> u64 {
+    static V: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *V.get_or_init(|| abi_const("VM_MAX_USER_ADDRESS").expect("VM_MAX_USER_ADDRESS in the model's layout table") as u64)
+}

@@ -18,7 +18,7 @@
 //! See docs/replay.md.
 
 mod compare;
-mod vk;
+pub(crate) mod vk;
 
 pub use compare::{replay, replay_with, Knobs, Replay, Unexpected};
 

@@ -290,7 +290,6 @@ const EFAULT: i64 = ffi::EFAULT as i64;
 const EOPNOTSUPP: i64 = ffi::EOPNOTSUPP as i64;
 const EBADF: i64 = ffi::EBADF as i64;
 const RUN: i32 = ffi::VMSPACE_CTL_RUN as i32;
-const VM_MAX: u64 = 0x8000_0000_0000;
 const RW: i32 = (ffi::PROT_READ | ffi::PROT_WRITE) as i32;
 
 impl Directed {
@@ -368,6 +367,10 @@ fn mcontrol(id: u64, addr: u64, len: u64, behav: i32, value: i64) -> Step {
 fn hex(v: u64) -> String {
     format!("{v:#x}")
 }
+/// VM_MAX_USER_ADDRESS of the model headers (the revision's).
+fn vm_max() -> u64 {
+    crate::vm_max_user_address()
+}
 
 /// The kernel frame after syscall2() returned `errno` (rax, carry set).
 fn frame_after_error(errno: i64) -> trapframe {
@@ -384,7 +387,7 @@ fn create_trace(pid: Pid, vkp: u32, ve: u32, vm: u32) -> Vec<String> {
         format!("lwkt_token_init(vkp#{vkp}.token, \"vkernel\")"),
         format!("lwkt_reltoken(proc#{pid}.p_token)"),
         format!("kmalloc(56, vkernel, M_WAITOK|M_ZERO) = ve#{ve}"),
-        format!("vmspace_alloc(0x0, 0x800000000000) = vmspace#{vm}"),
+        format!("vmspace_alloc(0x0, {}) = vmspace#{vm}", hex(vm_max())),
         format!("pmap_pinit2(vmspace#{vm}.vm_pmap)"),
         format!("lwkt_gettoken(vkp#{vkp}.token)"),
         format!("lwkt_reltoken(vkp#{vkp}.token)"),
@@ -398,8 +401,8 @@ fn strs(v: &[String]) -> Vec<&str> {
 /// The trace of vmspace_entry_delete(ve#ve on vmspace#vm).
 fn delete_trace(ve: u32, vm: u32) -> Vec<String> {
     vec![
-        format!("pmap_remove_pages(vmspace#{vm}.vm_pmap, 0x0, 0x800000000000)"),
-        format!("vm_map_remove(vmspace#{vm}, 0x0, 0x800000000000) = 0"),
+        format!("pmap_remove_pages(vmspace#{vm}.vm_pmap, 0x0, {})", hex(vm_max())),
+        format!("vm_map_remove(vmspace#{vm}, 0x0, {}) = 0", hex(vm_max())),
         format!("vmspace_rel(vmspace#{vm})"),
         format!("kfree(ve#{ve}, vkernel)"),
     ]
@@ -456,6 +459,8 @@ pub fn all() -> Vec<Directed> {
         exit_with_active_vc(),
         lwp_exit(),
         exec_releases(),
+        exec_then_ctl(),
+        guest_vkernel_cr3(),
         trap_copyout_fault(),
         kkassert_trap_without_vklp(),
         kkassert_trap_outside_vmspace(),
@@ -479,7 +484,7 @@ fn create_destroy() -> Directed {
     // The vkernel_proc exists: only the entry is made.
     d.step(create(1, 1, b)).ret(0).trace(&[
         "kmalloc(56, vkernel, M_WAITOK|M_ZERO) = ve#1",
-        "vmspace_alloc(0x0, 0x800000000000) = vmspace#2",
+        &format!("vmspace_alloc(0x0, {}) = vmspace#2", hex(vm_max())),
         "pmap_pinit2(vmspace#2.vm_pmap)",
         "lwkt_gettoken(vkp#0.token)",
         "lwkt_reltoken(vkp#0.token)",
@@ -522,7 +527,7 @@ fn create_duplicate_and_null_id() -> Directed {
         .ret(EEXIST)
         .trace(&[
             "kmalloc(56, vkernel, M_WAITOK|M_ZERO) = ve#1",
-            "vmspace_alloc(0x0, 0x800000000000) = vmspace#2",
+            &format!("vmspace_alloc(0x0, {}) = vmspace#2", hex(vm_max())),
             "pmap_pinit2(vmspace#2.vm_pmap)",
             "lwkt_gettoken(vkp#0.token)",
             "vmspace_rel(vmspace#2)",
@@ -871,7 +876,7 @@ fn munmap_checks() -> Directed {
     let a = mem::id(0);
     d.step(create(1, 1, a)).ret(0);
     d.step(mmap(a, 0x10000, 0x4000, ffi::MAP_ANON | ffi::MAP_FIXED, -1)).ret(0);
-    d.step(mmap(a, VM_MAX - 0x2000, 0x2000, ffi::MAP_ANON | ffi::MAP_FIXED, -1)).ret(0);
+    d.step(mmap(a, vm_max() - 0x2000, 0x2000, ffi::MAP_ANON | ffi::MAP_FIXED, -1)).ret(0);
     let tok = ["lwkt_gettoken(vkp#0.token)", "lwkt_reltoken(vkp#0.token)"];
     // size < len after rounding: wraps.
     d.step(munmap(a, 0x1234, u64::MAX)).ret(EINVAL).trace(&tok);
@@ -882,12 +887,12 @@ fn munmap_checks() -> Directed {
     d.step(munmap(a, 0x10000, 0)).ret(0).trace(&tok).dump_has("[0x10000,0x14000)");
     d.step(munmap(a, 0x10000, 0)).sysmsg(0);
     // Past VM_MAX_USER_ADDRESS; up to it is in range.
-    d.step(munmap(a, VM_MAX - 0x1000, 0x1001)).ret(EINVAL).trace(&tok);
-    d.step(munmap(a, VM_MAX, 1)).ret(EINVAL).trace(&tok);
-    d.step(munmap(a, VM_MAX - 0x1000, 0x1000)).ret(0).trace(&[
+    d.step(munmap(a, vm_max() - 0x1000, 0x1001)).ret(EINVAL).trace(&tok);
+    d.step(munmap(a, vm_max(), 1)).ret(EINVAL).trace(&tok);
+    d.step(munmap(a, vm_max() - 0x1000, 0x1000)).ret(0).trace(&[
         "lwkt_gettoken(vkp#0.token)",
-        "vm_map_check_protection(vmspace#1, 0x7ffffffff000, 0x800000000000, 0x0, 0) = 1",
-        "vm_map_remove(vmspace#1, 0x7ffffffff000, 0x800000000000) = 0",
+        &format!("vm_map_check_protection(vmspace#1, {}, {}, 0x0, 0) = 1", hex(vm_max() - 0x1000), hex(vm_max())),
+        &format!("vm_map_remove(vmspace#1, {}, {}) = 0", hex(vm_max() - 0x1000), hex(vm_max())),
         "lwkt_reltoken(vkp#0.token)",
     ]);
     // A hole in the range.
@@ -926,10 +931,10 @@ fn mcontrol_checks() -> Directed {
     // addr + len wraps.
     d.step(mcontrol(a, 0x1000, u64::MAX, 0, 0)).ret(EINVAL).trace(&tok);
     // Past VM_MAX_USER_ADDRESS; up to it is in range.
-    d.step(mcontrol(a, VM_MAX - 0x1000, 0x1001, 0, 0)).ret(EINVAL).trace(&tok);
-    d.step(mcontrol(a, VM_MAX - 0x1000, 0x1000, 0, 0)).ret(0).trace(&[
+    d.step(mcontrol(a, vm_max() - 0x1000, 0x1001, 0, 0)).ret(EINVAL).trace(&tok);
+    d.step(mcontrol(a, vm_max() - 0x1000, 0x1000, 0, 0)).ret(0).trace(&[
         "lwkt_gettoken(vkp#0.token)",
-        "vm_map_madvise(vmspace#1, 0x7ffffffff000, 0x800000000000, 0, 0x0) = 0",
+        &format!("vm_map_madvise(vmspace#1, {}, {}, 0, 0x0) = 0", hex(vm_max() - 0x1000), hex(vm_max())),
         "lwkt_reltoken(vkp#0.token)",
     ]);
     // MADV_CONTROL_END itself (MADV_SETMAP) is valid; the range is widened
@@ -950,6 +955,13 @@ fn mcontrol_checks() -> Directed {
     d.step(mcontrol(a, 0x11000, 0x1000, ffi::MADV_INVAL as i32, 0))
         .ret(0)
         .trace_has("vm_map_madvise(vmspace#1, 0x11000, 0x12000, 10, 0x0) = 0");
+    // A zero length is no wrap (tmpaddr == addr): the range is the page
+    // holding addr, trunc_page(addr) to round_page(addr).
+    d.step(mcontrol(a, 0x11800, 0, ffi::MADV_INVAL as i32, 0)).ret(0).trace(&[
+        "lwkt_gettoken(vkp#0.token)",
+        "vm_map_madvise(vmspace#1, 0x11000, 0x12000, 10, 0x0) = 0",
+        "lwkt_reltoken(vkp#0.token)",
+    ]);
     d
 }
 
@@ -1076,6 +1088,60 @@ fn exec_releases() -> Directed {
         .dump_has("lwp#1.2 lwp_vmspace=vmspace#0 lwp_vkernel=NULL")
         .check(Check::KmemLive(0));
     d.step(create(1, 1, a)).ret(0).trace_has("kmalloc(80, vkernel, M_WAITOK|M_ZERO) = vkp#1");
+    d
+}
+
+fn exec_then_ctl() -> Directed {
+    let mut d = Directed::new("exec, then ctl on the same LWP: a new vkernel_lwp", 1);
+    d.proc(1, 1);
+    let a = mem::id(0);
+    d.step(create(1, 1, a)).ret(0);
+    d.step(ctl(1, 1, a, RUN)).ret(EJUSTRETURN);
+    d.step(Step::Trap { pid: 1, tid: 1, frame: None }).called(true);
+    // The LWP keeps its vkernel_lwp (ve NULL); exec frees it and clears
+    // lwp_vkernel.
+    d.step(Step::Exec { pid: 1, tid: 1 })
+        .called(true)
+        .trace_lacks("Warning")
+        .trace_has("kfree(vklp#0, vkernel)")
+        .dump_has("lwp#1.1 lwp_vmspace=vmspace#0 lwp_vkernel=NULL")
+        .check(Check::KmemLive(0));
+    // The same LWP starts over: a new vkernel_proc, entry and vkernel_lwp.
+    d.step(Step::SetFrame { pid: 1, tid: 1, frame: kernel_frame() });
+    d.step(Step::UserWrite { pid: 1, addr: mem::tf(), bytes: bytes(&guest_frame()) });
+    d.step(create(1, 1, a)).ret(0);
+    d.step(ctl(1, 1, a, RUN))
+        .ret(EJUSTRETURN)
+        .trace_has("kmalloc(256, vkernel, M_WAITOK|M_ZERO) = vklp#1")
+        .dump_has("lwp#1.1 lwp_vmspace=vmspace#2 lwp_vkernel=vklp#1")
+        .check(Check::Frame { pid: 1, tid: 1, frame: guest_frame() });
+    d.step(Step::Trap { pid: 1, tid: 1, frame: None }).called(true).dump_has("vklp#1 ve=NULL");
+    d
+}
+
+fn guest_vkernel_cr3() -> Directed {
+    let mut d = Directed::new("VMM guest: the trap restores a non-zero vkernel_cr3", 1);
+    d.proc(1, 1);
+    let a = mem::id(0);
+    d.step(Step::SetTdVmm { pid: 1, tid: 1, on: true });
+    d.step(create(1, 1, a)).ret(0);
+    // vmx_vminit_master (pc64 vmm) records the vkernel's CR3.
+    let cr3 = 0x1234_5000u64;
+    d.step(Step::Kernel { pid: 1, tid: 1, f: crate::replay::vk::vmx_vminit_master, arg: cr3 as usize })
+        .ret(0)
+        .dump_has(format!("vkp#0 refs=1 vkernel_cr3={} token=free", hex(cr3)));
+    d.step(ctl(1, 1, a, RUN)).ret(EJUSTRETURN).trace_has(&format!("vmm_vm_set_guest_cr3({})", hex(a)));
+    d.step(Step::Trap { pid: 1, tid: 1, frame: None })
+        .called(true)
+        .trace(&[
+            &format!("vmm_vm_set_guest_cr3({})", hex(cr3)),
+            &format!("copyout(frame#1.1, {}, 200) = 0", hex(mem::tf())),
+            "bcopy(vklp#0, frame#1.1, 200)",
+            "bcopy(vklp#0.save_vextframe, td#1.1.td_tls, 32)",
+            "set_user_TLS() fsbase=0x0 gsbase=0x0",
+            "cpu_vkernel_trap(frame#1.1, 0)",
+        ])
+        .dump_has("vklp#0 ve=NULL");
     d
 }
 

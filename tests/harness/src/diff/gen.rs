@@ -65,9 +65,23 @@ impl Rng {
     }
 }
 
-/// `VM_MAX_USER_ADDRESS` on x86_64.
-pub const VM_MAX: u64 = 0x8000_0000_0000;
+/// `VM_MAX_USER_ADDRESS` of the model headers (the revision's).
+fn vm_max() -> u64 {
+    crate::vm_max_user_address()
+}
 const PAGE: u64 = ffi::PAGE_SIZE as u64;
+/// The lowest kernel address on x86_64 (the canonical upper half).
+const KERNEL_BASE: u64 = 0xffff_8000_0000_0000;
+
+/// Addresses of live kernel objects of the model (its statics
+/// `vkernel_enable` and `M_TEMP`, in every revision), as hostile ids and
+/// frame addresses.  Both sides of a run see the same objects at the same
+/// addresses; in another process a seed regenerates the same objects, at
+/// that process's addresses.  They lie below VM_MAX_USER_ADDRESS but in no
+/// user mapping, so copyin/copyout on them fault.
+pub fn kernel_objects() -> [u64; 2] {
+    [std::ptr::addr_of!(ffi::vkernel_enable) as u64, std::ptr::addr_of!(ffi::M_TEMP) as u64]
+}
 
 /// Where the guest frames and other user memory of every process are, in
 /// the user window (so that a direct dereference is a reported fault).
@@ -100,8 +114,8 @@ impl Layout {
     }
     /// VMSPACE ids: a few in the window (collide often), NULL, and edges.
     pub fn ids(self) -> [u64; 9] {
-        let b = self.base;
-        [b + 0x100, b + 0x108, b + 0x110, b + 0x111, 0, 1, VM_MAX - 1, VM_MAX, u64::MAX]
+        let (b, max) = (self.base, vm_max());
+        [b + 0x100, b + 0x108, b + 0x110, b + 0x111, 0, 1, max - 1, max, u64::MAX]
     }
 }
 
@@ -156,7 +170,7 @@ pub fn random_tls(r: &mut Rng) -> savetls {
     let mut t = savetls::default();
     for i in 0..2 {
         t.info[i] = tls_info {
-            base: r.edge(&[0, 0x1111 + i as i64, VM_MAX as i64]) as usize as *mut _,
+            base: r.edge(&[0, 0x1111 + i as i64, vm_max() as i64]) as usize as *mut _,
             size: r.edge(&[0, -1, 0x1000]),
         };
     }
@@ -174,6 +188,8 @@ struct Shadow {
     running: BTreeSet<(Pid, Tid)>,
     /// Ids created per process (shared across fork as the tree is).
     ids: BTreeMap<Pid, BTreeSet<u64>>,
+    /// LWPs that may be VMM guest threads (td_vmm set at some point).
+    vmm: BTreeSet<(Pid, Tid)>,
 }
 
 impl Shadow {
@@ -236,9 +252,12 @@ impl Gen {
 
     fn id(&mut self) -> u64 {
         let ids = self.l.ids();
-        // Mostly the three colliding window ids.
+        // Mostly the three colliding window ids; as often as each edge id,
+        // the address of a live kernel object.
         if self.r.chance(75) {
             ids[self.r.below(3) as usize]
+        } else if self.r.chance(10) {
+            self.r.pick(&kernel_objects())
         } else {
             self.r.pick(&ids)
         }
@@ -271,11 +290,11 @@ impl Gen {
             0 => r.below(0x40) * PAGE,
             1 => r.pick(&[0, 0x10000, 0x10001, 0x200000, 0x8_0000_0000, 0x1fff]),
             _ => r.pick(&[
-                VM_MAX - PAGE,
-                VM_MAX - 0x20_0000,
-                VM_MAX - 1,
-                VM_MAX,
-                VM_MAX + PAGE,
+                vm_max() - PAGE,
+                vm_max() - 0x20_0000,
+                vm_max() - 1,
+                vm_max(),
+                vm_max() + PAGE,
                 !(PAGE - 1),
                 u64::MAX,
                 1 << 63,
@@ -289,8 +308,10 @@ impl Gen {
             0 => r.below(0x20) * PAGE,
             1 => r.pick(&[0, 1, PAGE - 1, PAGE, PAGE + 1, 0x4000, 0x20_0000, 0x40_0000]),
             _ => r.pick(&[
-                VM_MAX,
-                VM_MAX - addr,
+                vm_max(),
+                // Up to VM_MAX_USER_ADDRESS; wraps for addresses above it
+                // (as the C's unsigned arithmetic would).
+                vm_max().wrapping_sub(addr),
                 u64::MAX,
                 u64::MAX - (PAGE - 2),
                 0u64.wrapping_sub(addr),
@@ -319,28 +340,58 @@ impl Gen {
                 f |= flag;
             }
         }
+        // Now and then bits no MAP_* flag has: the high bit, a bit above
+        // the known flags, or a random word.
+        if r.chance(5) {
+            f |= match r.below(3) {
+                0 => 1 << 31,
+                1 => 1 << 24,
+                _ => r.next_u64() as u32,
+            };
+        }
         f as i32
     }
 
     fn tframe(&mut self) -> u64 {
         let l = self.l;
-        match self.r.below(10) {
+        match self.r.below(11) {
             0 => 0,
             1 => l.unmapped(),
             2 => l.ro(),
             3 => l.ro() - 8,        // straddles into the read-only page
             4 => l.ro() + PAGE - 8, // runs off the end of the memory
+            5 => self.hostile_frame(),
+            6 => l.tframe(self.r.below(4)) + self.r.pick(&[1, 4]), // odd-aligned
             _ => l.tframe(self.r.below(4)),
         }
     }
 
     fn vframe(&mut self) -> u64 {
         let l = self.l;
-        match self.r.below(10) {
+        match self.r.below(11) {
             0 => 0,
             1 => l.unmapped(),
             2 => l.ro(),
+            3 => self.hostile_frame(),
+            4 => l.vframe(self.r.below(4)) + self.r.pick(&[1, 4]), // odd-aligned
             _ => l.vframe(self.r.below(4)),
+        }
+    }
+
+    /// A frame address no user memory backs: at or above
+    /// VM_MAX_USER_ADDRESS, straddling it, wrapping the address space,
+    /// in kernel space, or a live kernel object.
+    fn hostile_frame(&mut self) -> u64 {
+        let max = vm_max();
+        let r = &mut self.r;
+        match r.below(8) {
+            0 => max,
+            1 => max + PAGE,
+            2 => max - 8,      // straddles VM_MAX_USER_ADDRESS
+            3 => u64::MAX - 7, // addr + size wraps
+            4 => 1 << 63,
+            5 => KERNEL_BASE + r.below(0x100) * PAGE + r.pick(&[0, 1]),
+            _ => r.pick(&kernel_objects()) + r.pick(&[0, 8]),
         }
     }
 
@@ -386,11 +437,20 @@ impl Gen {
             }
             1 => Step::Destroy { pid, tid, id: self.id_of(pid) },
             2 => {
-                let cmd = self.r.pick(&[1, 1, 1, 1, 1, 1, 0, 2, -1]);
+                let cmd = self.r.pick(&[1, 1, 1, 1, 1, 1, 1, 1, 0, 2, -1, i32::MIN, i32::MAX]);
                 if cmd == 1 {
                     self.shadow.running.insert((pid, tid));
                 }
-                Step::Ctl { pid, tid, id: self.id_of(pid), cmd, tframe: self.tframe(), vframe: self.vframe() }
+                let mut id = self.id_of(pid);
+                // A VMM guest's ctl keeps the id as its vmspace_entry, which
+                // the C original's vkernel_lwp_exit then writes through
+                // (the allowed divergence td_vmm-lwp-exit): a live kernel
+                // object there would corrupt the model itself, not just
+                // the C's run.
+                if self.shadow.vmm.contains(&(pid, tid)) && kernel_objects().contains(&id) {
+                    id = self.l.ids()[0];
+                }
+                Step::Ctl { pid, tid, id, cmd, tframe: self.tframe(), vframe: self.vframe() }
             }
             3 => {
                 // Mostly an LWP that may be running a VMSPACE.
@@ -403,10 +463,14 @@ impl Gen {
             }
             4 => {
                 let (addr, len) = self.range();
-                let prot = self.r.pick(&[0, 1, 3, 3, 3, 7, 0x13]);
+                let prot = self.r.pick(&[0, 1, 3, 3, 3, 3, 3, 7, 0x13, -1, i32::MIN, 0x4000_0003]);
                 let flags = self.mmap_flags();
-                let fd = if self.r.chance(85) { -1 } else { self.r.pick(&[0, 3, -2]) };
-                let offset = if self.r.chance(85) { 0 } else { self.r.pick(&[PAGE as i64, 1, -1]) };
+                let fd = if self.r.chance(85) { -1 } else { self.r.pick(&[0, 3, -2, 4, 1000, i32::MAX, i32::MIN]) };
+                let offset = if self.r.chance(85) {
+                    0
+                } else {
+                    self.r.pick(&[PAGE as i64, 1, -1, i64::MIN, i64::MAX, vm_max() as i64, -(PAGE as i64)])
+                };
                 Step::Mmap { pid, tid, id: self.id_of(pid), addr, len, prot, flags, fd, offset }
             }
             5 => {
@@ -490,7 +554,13 @@ impl Gen {
                 return;
             }
             14 => Step::SetVkernelEnable(self.r.chance(70)),
-            15 => Step::SetTdVmm { pid, tid, on: self.r.chance(50) },
+            15 => {
+                let on = self.r.chance(50);
+                if on {
+                    self.shadow.vmm.insert((pid, tid));
+                }
+                Step::SetTdVmm { pid, tid, on }
+            }
             16 => Step::SetCpu { pid, tid, cpu: self.r.below(self.ncpu as u64) as i32 },
             17 => Step::SetFrame { pid, tid, frame: random_frame(&mut self.r) },
             18 => Step::SetTls { pid, tid, tls: random_tls(&mut self.r) },

@@ -39,7 +39,7 @@ const PGEX_U: i64 = 0x04;
 /// pmap.c's user_size() (VM_MAX_USER_ADDRESS - VM_MIN_USER_ADDRESS), as the
 /// vkernel of the model's revision has it (0x7fffffe00000 at 22b7a3dbf6).
 fn user_size() -> u64 {
-    crate::abi_const("VM_MAX_USER_ADDRESS").map_or(0x8000_0000_0000, |v| v as u64)
+    crate::vm_max_user_address()
 }
 /// VPTE_V | VPTE_RW | VPTE_U, or'ed into MADV_SETMAP's value.
 const VPTE_V_RW_U: i64 = 7;
@@ -81,7 +81,7 @@ fn bytes<T: Copy>(v: &T) -> Vec<u8> {
 ///
 /// # Safety
 /// Called by the model on a model thread of a live process.
-unsafe extern "C" fn vmx_vminit_master(cr3: *mut core::ffi::c_void) -> core::ffi::c_int {
+pub(crate) unsafe extern "C" fn vmx_vminit_master(cr3: *mut core::ffi::c_void) -> core::ffi::c_int {
     // SAFETY: globaldata is this cpu's, its curthread runs this call, and a
     // process's p_vkernel is NULL or its live vkernel_proc.
     unsafe {
