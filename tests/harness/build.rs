@@ -153,13 +153,7 @@ fn main() {
 fn entry_points(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>, exports: &[String]) {
     let names: Vec<&str> =
         exports.iter().map(String::as_str).filter(|s| !s.starts_with("vmspace_rb_tree_RB_")).collect();
-    let mut b = bindgen::Builder::default()
-        .clang_args(rev_define.map(|d| format!("-D{d}")))
-        .header(kern.join("model.h").to_string_lossy())
-        .clang_arg(format!("-I{}", include.display()))
-        .clang_arg(format!("-I{}", kern.display()))
-        .clang_arg("-D_KERNEL")
-        .clang_arg("-DINVARIANTS")
+    let mut b = model_bindgen(kern, include, rev_define)
         // The types are model_bindings.rs's (and ffi.rs's vmspace_create_args).
         .allowlist_recursively(false)
         .generate_comments(false)
@@ -243,14 +237,19 @@ fn kernel_build(include: &Path, rev_define: Option<&str>) -> cc::Build {
     b
 }
 
-fn bindings(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>) {
-    let b = bindgen::Builder::default()
+/// bindgen over model.h as the C side sees the model headers.
+fn model_bindgen(kern: &Path, include: &Path, rev_define: Option<&str>) -> bindgen::Builder {
+    bindgen::Builder::default()
         .clang_args(rev_define.map(|d| format!("-D{d}")))
         .header(kern.join("model.h").to_string_lossy())
         .clang_arg(format!("-I{}", include.display()))
         .clang_arg(format!("-I{}", kern.display()))
         .clang_arg("-D_KERNEL")
         .clang_arg("-DINVARIANTS")
+}
+
+fn bindings(kern: &Path, include: &Path, out: &Path, rev_define: Option<&str>) {
+    let b = model_bindgen(kern, include, rev_define)
         .allowlist_function("model_.*")
         .allowlist_type("vmspace_.*_args")
         .allowlist_type("vkernel_(proc|lwp)")
