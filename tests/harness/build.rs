@@ -44,7 +44,8 @@ const EXPORTS: &str = "module/vm_vmspace.exports";
 const MODEL_FILES: &[&str] =
     &["model_core.c", "model_sched.c", "model_kmem.c", "model_vm.c", "model_machdep.c", "model_layout.c"];
 
-/// Warnings of DragonFly's kernel build (sys/conf/bsd.kern.mk) that apply.
+/// DragonFly's kernel warning flags (sys/conf/bsd.kern.mk); the layout test
+/// takes them from here (HARNESS_KERNEL_WARNINGS) and makes them errors.
 const KERNEL_WARNINGS: &[&str] = &[
     "-Wall",
     "-Wredundant-decls",
@@ -53,6 +54,7 @@ const KERNEL_WARNINGS: &[&str] = &[
     "-Wmissing-prototypes",
     "-Wpointer-arith",
     "-Wcast-qual",
+    "-Wold-style-definition",
     "-Wno-pointer-sign",
     "-Winit-self",
     "-Wno-unused-but-set-variable",
@@ -110,6 +112,7 @@ fn main() {
 
     // The C original, unmodified, by path.
     let mut c_build = kernel_build(&include, rev_define.as_deref());
+    println!("cargo:rustc-env=HARNESS_KERNEL_WARNINGS={}", KERNEL_WARNINGS.join(" "));
     c_build.flags(KERNEL_WARNINGS).file(&reference);
     if coverage {
         // Unoptimised, so that gcov's lines and branches are the source's.

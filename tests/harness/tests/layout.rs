@@ -222,22 +222,10 @@ fn gcc_include_dir() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// DragonFly's warning flags (sys/conf/bsd.kern.mk), as errors.
-const CWARNFLAGS: &[&str] = &[
-    "-Wall",
-    "-Wredundant-decls",
-    "-Wnested-externs",
-    "-Wstrict-prototypes",
-    "-Wmissing-prototypes",
-    "-Wpointer-arith",
-    "-Wcast-qual",
-    "-Wold-style-definition",
-    "-Wno-pointer-sign",
-    "-Winit-self",
-    "-Wno-unused-but-set-variable",
-    "-std=c99",
-    "-Werror",
-];
+/// DragonFly's warning flags (tests/harness/build.rs's list), as errors.
+fn cwarnflags() -> impl Iterator<Item = &'static str> {
+    env!("HARNESS_KERNEL_WARNINGS").split(' ').chain(["-std=c99", "-Werror"])
+}
 
 /// -DMODEL_REV_<commit> for a later revision, as tests/harness/build.rs.
 fn rev_define() -> Vec<String> {
@@ -261,7 +249,7 @@ fn c_original_compiles_with_the_kernel_cflags() {
     let out = Command::new("gcc")
         .args(rev_define())
         .args(kernel_cflags())
-        .args(CWARNFLAGS)
+        .args(cwarnflags())
         .arg("-DINVARIANTS")
         // Debian's gcc builds PIE by default; the kernel code model is not.
         .arg("-fno-pie")
@@ -294,7 +282,7 @@ fn model_headers_are_self_contained() {
         let src = format!("#include <sys/param.h>\n#include <{h}>\n");
         let mut child = Command::new("gcc")
             .args(kernel_cflags())
-            .args(CWARNFLAGS)
+            .args(cwarnflags())
             .args(["-fno-pie", "-fsyntax-only", "-x", "c", "-"])
             .args(rev_define())
             .arg("-isystem")
