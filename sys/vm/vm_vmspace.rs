@@ -23,55 +23,14 @@ use core::ffi::{c_int, c_void};
 
 /// The system calls' preamble on VMSPACE `uap->id`: `vkp` (EINVAL if none),
 /// `vkp->token` held as `$tok`, the entry bound to `$ve` (ENOENT if none),
-/// in the C's order; `$between` runs with the token held, before the lookup.
-/// A macro, not a function: the entry borrows the token guard, which must
-/// live on in the caller.
+/// in the C's order.  A macro, not a function: the entry borrows the token
+/// guard, which must live on in the caller.
 macro_rules! lock_and_find {
     ($uap:ident => $tok:ident, $ve:pat) => {
-        lock_and_find!($uap => $tok, $ve, {})
-    };
-    ($uap:ident => $tok:ident, $ve:pat, $between:block) => {
         let vkp = vkernel_of(curthread().td_proc())?;
         let $tok = vkp.lock();
-        $between
         let $ve = vkernel_find_vmspace(&$tok, VmspaceId::new(get!($uap, id))).ok_or(Error::ENOENT)?;
     };
-}
-
-/// Deliberately wrong variants of this file, for the test harness's
-/// self-check (tests/harness/tests/planted.rs): compiled only with feature
-/// `planted-bugs`, which no kernel build enables; each is one
-/// `#[cfg(feature = "planted-bugs")]` statement below.
-#[cfg(feature = "planted-bugs")]
-pub mod planted {
-    use core::sync::atomic::{AtomicU32, Ordering};
-
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Bug {
-        /// vmspace_munmap: a range ending at VM_MAX_USER_ADDRESS refused.
-        MunmapOffByOne = 1,
-        /// vmspace_pread: vkp->token kept on ENOENT.
-        PreadTokenLeak,
-        /// vmspace_ctl: EINVAL instead of EOPNOTSUPP for an unknown command.
-        CtlWrongErrno,
-        /// vmspace_ctl: the entry's reference kept when loading fails.
-        CtlRefLeak,
-    }
-
-    impl Bug {
-        pub const ALL: &'static [Bug] =
-            &[Bug::MunmapOffByOne, Bug::PreadTokenLeak, Bug::CtlWrongErrno, Bug::CtlRefLeak];
-    }
-
-    static ACTIVE: AtomicU32 = AtomicU32::new(0);
-
-    pub fn set(bug: Option<Bug>) {
-        ACTIVE.store(bug.map_or(0, |b| b as u32), Ordering::Relaxed);
-    }
-
-    pub fn on(bug: Bug) -> bool {
-        ACTIVE.load(Ordering::Relaxed) == bug as u32
-    }
 }
 
 /// vmspace_create(id, type, data): creates an empty VMSPACE under `id`
@@ -172,10 +131,6 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     };
 
     if get!(uap, cmd) != b::VMSPACE_CTL_RUN {
-        #[cfg(feature = "planted-bugs")]
-        if planted::on(planted::Bug::CtlWrongErrno) {
-            return Err(Error::EINVAL);
-        }
         return Err(Error::EOPNOTSUPP);
     }
 
@@ -204,11 +159,6 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
         bcopy(vklp.save_trapframe(), frame);
         bcopy(vklp.save_vx_tls(), tls);
         set_user_tls();
-        #[cfg(feature = "planted-bugs")]
-        if planted::on(planted::Bug::CtlRefLeak) {
-            core::mem::forget(ve);
-            return Err(error);
-        }
         drop(ve);
         return Err(error);
     }
@@ -274,10 +224,6 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     if size == 0 {
         return Ok(());
     }
-    #[cfg(feature = "planted-bugs")]
-    if planted::on(planted::Bug::MunmapOffByOne) && tmpaddr == VM_MAX_USER_ADDRESS {
-        return Err(Error::EINVAL);
-    }
     if outside_user_range(addr, tmpaddr) {
         return Err(Error::EINVAL);
     }
@@ -300,15 +246,7 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
 ///
 /// No requirements.
 fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
-    lock_and_find!(uap => tok, _, {
-        #[cfg(feature = "planted-bugs")]
-        if planted::on(planted::Bug::PreadTokenLeak)
-            && vkernel_find_vmspace(&tok, VmspaceId::new(get!(uap, id))).is_none()
-        {
-            core::mem::forget(tok);
-            return Err(Error::ENOENT);
-        }
-    });
+    lock_and_find!(uap => tok, _);
     Err(Error::EINVAL)
 }
 
