@@ -15,12 +15,12 @@ SHARED   ?= $(abspath ../shared)
 ABI       = $(SHARED)/dragonfly-abi
 
 # REV selects the revision of vm_vmspace.c (docs/model.md): c2e7bb204e (the
-# reference, the one the Rust port follows), 22b7a3dbf6 or d95d5e03dc
-# (../shared/reference/upstream/).  It sets the default REFERENCE and the
-# model headers' layouts and imports.  Until a port of a later revision
-# exists, REV != c2e7bb204e builds the harness without the port
-# (--no-default-features), in its own target dir target/rev-REV: diff,
-# sched and replay then run the C original alone.
+# reference), 22b7a3dbf6 or d95d5e03dc (../shared/reference/upstream/).  It
+# sets the default REFERENCE and the model headers' layouts and imports.
+# The port exists for c2e7bb204e and 22b7a3dbf6 (cargo feature
+# rev-22b7a3dbf6); REV=d95d5e03dc builds the harness without the port
+# (--no-default-features): diff, sched and replay then run the C original
+# alone.  Every REV but the reference has its own target dir target/rev-REV.
 REV      ?= c2e7bb204e
 REFERENCE_OF_REV = $(if $(filter c2e7bb204e,$(REV)),$(SHARED)/reference/vm_vmspace.c,$(SHARED)/reference/upstream/vm_vmspace@$(REV).c)
 ifneq ($(origin REFERENCE),command line)
@@ -28,12 +28,18 @@ REFERENCE = $(REFERENCE_OF_REV)
 endif
 ifeq ($(REV),c2e7bb204e)
 HARNESS_FEATURES := --features port
+PORT_FEATURES    :=
 REV_TARGET_DIR   :=
+else ifeq ($(REV),22b7a3dbf6)
+HARNESS_FEATURES := --features rev-22b7a3dbf6
+PORT_FEATURES    := rev-22b7a3dbf6
+REV_TARGET_DIR   := --target-dir target/rev-$(REV)
 else
 HARNESS_FEATURES := --no-default-features
+PORT_FEATURES    :=
 REV_TARGET_DIR   := --target-dir target/rev-$(REV)
 endif
-export SHARED REFERENCE ABI
+export SHARED REFERENCE ABI PORT_FEATURES
 ifneq ($(REV),c2e7bb204e)
 export REV
 endif

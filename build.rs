@@ -62,6 +62,8 @@ fn main() {
     // userland builds only, unless MODEL_ATOMIC_POINTS=0 (make bench), as
     // the harness decides for the model's atomics.
     println!("cargo::rustc-check-cfg=cfg(model_atomic_points)");
+    // scripts/compile-fail.py: a snippet compiled inside the crate.
+    println!("cargo::rustc-check-cfg=cfg(compile_fail_snippet)");
     println!("cargo:rerun-if-env-changed=MODEL_ATOMIC_POINTS");
     if env::var_os("CARGO_FEATURE_USERLAND").is_some() && env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0") {
         println!("cargo::rustc-cfg=model_atomic_points");
@@ -141,7 +143,7 @@ fn model_include(root: &Path) -> PathBuf {
 fn userland(root: &Path) -> Headers {
     let inc = model_include(root);
     let mut flags = vec![format!("-I{}", inc.display()), "-D_KERNEL".into()];
-    flags.extend(invariants_flag());
+    flags.extend(model_flags());
     Headers { cc: None, cflags: flags.clone(), clang: flags }
 }
 
@@ -151,18 +153,28 @@ fn userland(root: &Path) -> Headers {
 /// <bsd/sys/tree.h> after everything else (tests/kern/README.md).
 fn model_kernel(root: &Path) -> Headers {
     let inc = model_include(root).display().to_string();
-    let cflags = kernel_layout(root, &["model", &inc]);
+    let mut cflags = kernel_layout(root, &["model", &inc]);
+    cflags.extend(model_flags().into_iter().filter(|f| f.starts_with("-DMODEL_REV_")));
     let mut clang = vec!["-nostdlibinc".into(), format!("-I{inc}")];
     clang.push("-D_KERNEL".into());
     clang.push("-idirafter/usr/include".into());
     clang.push("-ffreestanding".into());
-    clang.extend(invariants_flag());
+    clang.extend(model_flags());
     Headers { cc: None, cflags, clang }
 }
 
-/// `-DINVARIANTS` with feature `invariants`: the model headers' KKASSERT.
-fn invariants_flag() -> Option<String> {
-    env::var_os("CARGO_FEATURE_INVARIANTS").map(|_| "-DINVARIANTS".into())
+/// `-DINVARIANTS` with feature `invariants`: the model headers' KKASSERT;
+/// `-DMODEL_REV_22b7a3dbf6` with feature `rev-22b7a3dbf6`: the model
+/// headers of that revision.
+fn model_flags() -> Vec<String> {
+    let mut flags = Vec::new();
+    if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() {
+        flags.push("-DINVARIANTS".into());
+    }
+    if env::var_os("CARGO_FEATURE_REV_22B7A3DBF6").is_some() {
+        flags.push("-DMODEL_REV_22b7a3dbf6".into());
+    }
+    flags
 }
 
 /// A DragonFly `sys/` tree, with a kernel build directory's include layout
@@ -247,7 +259,7 @@ fn bindings(root: &Path, out: &Path, headers: &Headers) {
         .allowlist_type("(vmspace_entry|vmspace_rb_tree|lwp_rb_tree|trapframe|vextframe|savetls)")
         // Kernel functions it calls.
         .allowlist_function("(kmalloc|kfree|kprintf|panic|bcopy|copyin|copyout)")
-        .allowlist_function("lwkt_(gettoken|reltoken|token_init)")
+        .allowlist_function("lwkt_(gettoken|gettoken_shared|reltoken|token_init)")
         .allowlist_function("(vmspace_alloc|vmspace_rel|kern_mmap)")
         .allowlist_function("pmap_(pinit2|remove_pages|setlwpvm)")
         .allowlist_function("vm_map_(remove|check_protection|madvise)")
@@ -258,11 +270,33 @@ fn bindings(root: &Path, out: &Path, headers: &Headers) {
         // Kernel data and constants.
         .allowlist_var("(vkernel_enable|vmspace_token|M_VKERNEL|globaldata)")
         .allowlist_var("E(OPNOTSUPP|INVAL|NOENT|BUSY|EXIST|JUSTRETURN)")
-        .allowlist_var("(VMSPACE_CTL_RUN|M_WAITOK|M_ZERO|FALSE|RB_NEGINF)")
+        .allowlist_var("(VMSPACE_CTL_RUN|M_WAITOK|M_ZERO|FALSE|RB_NEGINF|VKE_REF_DELETED)")
         .allowlist_var("rs_.*")
         .generate()
         .expect("bindgen failed on ffi/bindings.h");
+    check_revision(&b.to_string());
     b.write_to_file(out.join("bindings.rs")).unwrap();
+}
+
+/// The headers' revision of vm_vmspace (its `struct vmspace_entry`) must be
+/// the one the port is built for: feature `rev-22b7a3dbf6` (REV=22b7a3dbf6)
+/// or none (c2e7bb204e).  Otherwise say so here, before the ABI pins fail.
+fn check_revision(bindings: &str) {
+    let tree = if bindings.contains("VKE_REF_DELETED") {
+        "22b7a3dbf6"
+    } else if bindings.contains("cache_refs") {
+        "d95d5e03dc"
+    } else {
+        "c2e7bb204e"
+    };
+    let port = if env::var_os("CARGO_FEATURE_REV_22B7A3DBF6").is_some() { "22b7a3dbf6" } else { "c2e7bb204e" };
+    if tree != port {
+        panic!(
+            "the kernel headers have vm_vmspace's structures of {tree} (DragonFly's 2017 rewrite if not \
+             c2e7bb204e), the port is built for {port}: build with REV={tree} (the ports are c2e7bb204e \
+             and 22b7a3dbf6)"
+        );
+    }
 }
 
 fn shim(root: &Path, headers: &Headers) {

@@ -32,6 +32,9 @@ CARGO?=
 RUSTC?=
 SYSDIR?=
 INVARIANTS?=
+# The revision of vm_vmspace.c the port follows: c2e7bb204e (DragonFly 4.x)
+# or 22b7a3dbf6 (DragonFly 5.0 to 5.8): the tree's own (README, "Revisions").
+REV?=		c2e7bb204e
 KERNEL_CC?=
 KERNEL_CFLAGS?=
 KERNEL_OBJDIR?=
@@ -46,9 +49,8 @@ all: ${VMSPACE_OUT}
 # Cargo knows what changed; always ask it.
 ${VMSPACE_OUT}: .PHONY
 	@env CARGO=${CARGO:Q} RUSTC=${RUSTC:Q} SYSDIR=${SYSDIR:Q} \
-	    INVARIANTS=${INVARIANTS:Q} KERNEL_CC=${KERNEL_CC:Q} \
+	    INVARIANTS=${INVARIANTS:Q} KERNEL_CC=${KERNEL_CC:Q} REV=${REV:Q} \
 	    KERNEL_CFLAGS=${KERNEL_CFLAGS:Q} KERNEL_OBJDIR=${KERNEL_OBJDIR:Q} \
-	    CARGO_TARGET_DIR=${VMSPACE_RS}/target/kernel \
 	    sh ${VMSPACE_RS}/scripts/kernel-build.sh ${.TARGET}
 
 .PHONY: all

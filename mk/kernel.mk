@@ -16,10 +16,13 @@
 #       clippy on the port (host, feature userland), warnings are errors.
 #   make fmt-check
 #       cargo fmt --check over the workspace (style: rustfmt.toml).
+#   make compile-fail
+#       the safe layer's refusals: each snippet of tests/compile_fail is
+#       refused at its marked lines and compiles without them.
 
 KERNEL_OBJ := $(if $(strip $(SYSDIR)$(KERNEL_CFLAGS)),obj/vm_vmspace.o,obj/vm_vmspace.model.o)
 
-.PHONY: kernel kernel-check port-clippy fmt-check
+.PHONY: kernel kernel-check port-clippy fmt-check compile-fail
 kernel: $(DEPS)
 	@mkdir -p obj
 	@SYSDIR="$(SYSDIR)" INVARIANTS="$(INVARIANTS)" sh scripts/kernel-build.sh $(KERNEL_OBJ)
@@ -36,4 +39,7 @@ fmt-check: $(DEPS)
 	cargo fmt --all --check
 	@echo "fmt-check: cargo fmt --check clean"
 
-TEST_TARGETS += kernel-check port-clippy fmt-check
+compile-fail: $(DEPS)
+	@python3 scripts/compile-fail.py
+
+TEST_TARGETS += kernel-check port-clippy fmt-check compile-fail

@@ -35,9 +35,17 @@ case $out in
 esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 exports=$top/module/vm_vmspace.exports
-target_dir=${CARGO_TARGET_DIR:-$top/target/kernel}
+# REV: the revision of vm_vmspace.c the port follows (c2e7bb204e, the
+# default, or 22b7a3dbf6: cargo feature rev-22b7a3dbf6); build.rs refuses
+# headers of another revision.
 features=
-[ -n "${INVARIANTS:-}" ] && features="--features invariants"
+case ${REV:-c2e7bb204e} in
+c2e7bb204e) target_dir=${CARGO_TARGET_DIR:-$top/target/kernel} ;;
+22b7a3dbf6) target_dir=${CARGO_TARGET_DIR:-$top/target/kernel-22b7a3dbf6}; features=rev-22b7a3dbf6 ;;
+*) echo "kernel-build.sh: REV=$REV: the port exists for c2e7bb204e and 22b7a3dbf6" >&2; exit 1 ;;
+esac
+[ -n "${INVARIANTS:-}" ] && features="$features invariants"
+[ -n "$features" ] && features="--features $(echo $features | tr ' ' ,)"
 
 # The toolchain: CARGO and RUSTC if given, else Debian's rustc-web (it has
 # rust-src; rustup's stable toolchain on PATH may not), else PATH's.

@@ -37,8 +37,25 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # of them; tests/harness/build.rs reads it too) without RB_GENERATE's.
 with open(os.path.join(TOP, "module/vm_vmspace.exports")) as _f:
     ENTRY_POINTS = [s for s in _f.read().split() if not s.startswith("vmspace_rb_tree_RB_")]
-C_TEXT, C_DATA = 5394, 4264   # the C original's object (dragonfly-abi/README.md)
+# REV: the revision the object follows.  c2e7bb204e's facts are
+# ../shared/dragonfly-abi (the ABI argument), sys/abi.rs pins them; another
+# revision's are tests/kern/abi/REV/ (scripts/c-object-facts.sh) and
+# tests/kern/abi/x86_64@REV.json (scripts/abi-facts.py), pinned by
+# sys/abi_REV.rs (scripts/abi-pins.py).
+REF_REV = "c2e7bb204e"
+REV = os.environ.get("REV", "").strip() or REF_REV
+C_TEXT, C_DATA = 5394, 4264   # c2e7bb204e's object (dragonfly-abi/README.md)
 TEXT_LIMIT = C_TEXT * 5 // 4  # the port may be at most 25% larger
+
+
+def c_sizes(abi):
+    """The C original's .text and .data: dragonfly-abi/README.md's for
+    c2e7bb204e, the measured `sizes` of another revision."""
+    path = os.path.join(abi, "sizes")
+    if not os.path.exists(path):
+        return C_TEXT, C_DATA
+    sizes = dict(line.split() for line in open(path) if line.strip())
+    return int(sizes[".text"]), int(sizes[".data"])
 
 
 def run(*cmd):
@@ -120,16 +137,63 @@ def tail_calls(obj):
     return out
 
 
+def call_graph(obj):
+    """function -> {(callee, "call"|"jump")} for the object's own functions
+    it calls or jumps to (a relocation names the callee, or, within one
+    section, the disassembly does)."""
+    out = defaultdict(set)
+    cur, pending = None, None
+    for line in run("objdump", "-dr", "--no-show-raw-insn", obj).splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            cur, pending = m.group(1), None
+            continue
+        m = re.match(r"^\s+[0-9a-f]+:\s+R_X86_64_(?:PLT32|PC32)\s+(\S+?)(?:[+-]0x[0-9a-f]+)?$", line)
+        if m and pending and cur:
+            out[cur].add((re.sub(r"^\.text(\.unlikely|\.hot)?\.", "", m.group(1)), pending[0]))
+            pending = None
+            continue
+        m = re.match(r"^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$", line)
+        if not m:
+            continue
+        mnem, ops = m.group(1), m.group(2)
+        if mnem.startswith("call") or mnem.startswith("j"):
+            kind = "call" if mnem.startswith("call") else "jump"
+            pending = (kind,)
+            t = re.search(r"<([^>+]+)>$", ops)  # a function's start, not a label in one
+            if t and cur and t.group(1) != cur:
+                out[cur].add((t.group(1), kind))
+        else:
+            pending = None
+    return out
+
+
+def stack_depth(name, frames, graph, seen=()):
+    """The deepest stack `name` uses within the object: its frame plus the
+    deepest callee's (a jump is a tail call: the callee's stack replaces
+    its own)."""
+    if name in seen:
+        return frames.get(name, 0)
+    own = frames.get(name, 0)
+    deepest = own
+    for callee, kind in graph.get(name, ()):
+        if callee not in frames:
+            continue
+        d = stack_depth(callee, frames, graph, seen + (name,))
+        deepest = max(deepest, own + d if kind == "call" else d)
+    return deepest
+
+
 def entry_frame(name, funcs, tails):
     """An entry point's stack frame: its own, or that of a function of the
     object it tail-calls if larger (that frame replaces its own)."""
     return max([frame(funcs[name])] + [frame(funcs[t]) for t in tails[name] if t in funcs])
 
 
-def abi_pins(abi_json):
-    """Mismatches between sys/abi.rs and x86_64.json."""
+def abi_pins(abi_json, pins_file="sys/abi.rs"):
+    """Mismatches between the pins (sys/abi.rs) and the facts (x86_64.json)."""
     facts = json.load(open(abi_json))
-    src = open(os.path.join(TOP, "sys/abi.rs")).read()
+    src = open(os.path.join(TOP, pins_file)).read()
     rust_name = {"proc": "proc_"}
     field_name = {"type": "rs_type"}
     pins = {}
@@ -163,7 +227,16 @@ def abi_pins(abi_json):
 def main():
     obj, abi = sys.argv[1], sys.argv[2]
     sysdir = os.environ.get("SYSDIR", "").strip()
+    if REV == REF_REV:
+        facts_json, pins_file = os.path.join(abi, "x86_64.json"), "sys/abi.rs"
+    else:
+        abi = os.path.join(TOP, "tests/kern/abi", REV)
+        facts_json = os.path.join(TOP, "tests/kern/abi", f"x86_64@{REV}.json")
+        pins_file = f"sys/abi_{REV}.rs"
+    c_text, c_data = c_sizes(abi)
+    text_limit = c_text * 5 // 4  # the port may be at most 25% larger
     failed = []
+    print(f"kernel-check: the port of {REV}, against the C original's facts in {os.path.relpath(abi, TOP)}")
     headers_file = obj + ".headers"
     headers = open(headers_file).read().strip() if os.path.exists(headers_file) else "unknown headers"
     print(f"kernel-check: {obj}, built against {headers}")
@@ -245,23 +318,42 @@ def main():
 
     text = sum(size for s, (size, t) in secs.items() if s.startswith(".text"))
     data = sum(size for s, (size, t) in secs.items() if s.startswith(".data"))
-    print(f"  .text {text} bytes (C original {C_TEXT}, limit {TEXT_LIMIT}); .data {data} bytes (C original {C_DATA})")
-    if text > TEXT_LIMIT:
-        failed.append(f".text {text} > {TEXT_LIMIT}")
+    print(f"  .text {text} bytes (C original {c_text}, limit {text_limit}); .data {data} bytes (C original {c_data})")
+    if text > text_limit:
+        failed.append(f".text {text} > {text_limit}")
 
     c_frames = {}
     with open(os.path.join(abi, "vm_vmspace.stack-usage")) as f:
         for line in f:
             name, size = line.split()[:2]
             c_frames[name] = int(size)
-    print("  stack frames (bytes, as gcc -fstack-usage counts: return address, pushes, locals;\n"
-          "  an entry point that tail-calls a larger frame counts that one):")
+    # Where the C's call graph was measured (scripts/c-object-facts.sh), an
+    # entry point's stack is the deepest chain of the object's functions it
+    # runs: the C and the port inline differently.  Otherwise its own frame.
+    c_graph_file = os.path.join(abi, "vm_vmspace.calls")
+    if os.path.exists(c_graph_file):
+        c_graph = defaultdict(set)
+        for line in open(c_graph_file):
+            caller, callee, kind = line.split()
+            c_graph[caller].add((callee, kind))
+        port_frames = {f: frame(i) for f, i in funcs.items()}
+        port_graph = call_graph(obj)
+        c_stack = {e: stack_depth(e, c_frames, c_graph) for e in c_frames}
+        port_stack = lambda e: stack_depth(e, port_frames, port_graph)
+        print("  stack (bytes: the deepest chain of the object's own functions an entry point runs,\n"
+              "  each frame as gcc -fstack-usage counts it: return address, pushes, locals):")
+    else:
+        c_stack = c_frames
+        port_stack = lambda e: entry_frame(e, funcs, tails)
+        print("  stack frames (bytes, as gcc -fstack-usage counts: return address, pushes, locals;\n"
+              "  an entry point that tail-calls a larger frame counts that one):")
+    c_frames = c_stack
     print(f"    {'entry point':24} {'port':>5} {'C':>5}")
     for e in ENTRY_POINTS:
         if e not in funcs:
             # An alias of an identical function (LLVM merges pread/pwrite).
             continue
-        mine = entry_frame(e, funcs, tails)
+        mine = port_stack(e)
         mark = ""
         if mine > c_frames[e]:
             failed.append(f"{e} frame {mine} > {c_frames[e]}")
@@ -271,17 +363,19 @@ def main():
     for e in aliases:
         print(f"    {e:24} (same code as another entry point)")
 
-    bad = abi_pins(os.path.join(abi, "x86_64.json"))
+    bad = abi_pins(facts_json, pins_file)
+    facts_name = os.path.basename(facts_json)
     if bad:
-        failed.append("sys/abi.rs disagrees with x86_64.json")
+        failed.append(f"{pins_file} disagrees with {facts_name}")
         for b in bad:
             print("  abi: " + b)
     else:
-        print("  sys/abi.rs pins every struct size/offset of x86_64.json")
+        print(f"  {pins_file} pins every struct size/offset of {facts_name}")
 
     if sysdir:
         layout = load_layout_check()
-        for check in (layout.check, layout.self_test):
+        # The self-test replays a c2e7bb204e model fix.
+        for check in (layout.check, layout.self_test) if REV == REF_REV else (layout.check,):
             lines, reasons = check(sysdir)
             print("\n".join("  " + l for l in lines))
             failed += reasons

@@ -68,6 +68,8 @@ def compile_c(flags_args, obj, work):
     flags = subprocess.run(["sh", os.path.join(TOP, "scripts/kernel-layout.sh")] + flags_args,
                            check=True, capture_output=True, text=True).stdout.split("\n")
     cc = os.environ.get("KERNEL_CC") or "cc"
+    if flags_args[0] == "model" and kc.REV != kc.REF_REV:
+        flags.append(f"-DMODEL_REV_{kc.REV}")  # the model headers of REV
     cmd = [cc] + [f for f in flags if f] + ["-c", reference(), "-o", obj]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if r.returncode != 0:

@@ -1,9 +1,9 @@
 //! The DragonFly x86_64 kernel ABI the port relies on, pinned at compile
 //! time: size, alignment and field offsets of every structure it touches,
 //! and the constants it uses, with the values measured from DragonFly's
-//! headers at the reference revision (`dragonfly-abi/x86_64.json` in the
-//! project's shared folder).  A header tree, real or model, that disagrees
-//! does not compile.  `make kernel-check` checks this file against the JSON.
+//! headers at c2e7bb204e (written by scripts/abi-pins.py from the ABI facts; do
+//! not edit).  A header tree, real or model, that disagrees does not
+//! compile.  `make kernel-check` checks this file against the facts.
 //!
 //! struct proc, lwp and thread are pinned by the offsets of the fields used:
 //! their sizes are not among the ABI facts.

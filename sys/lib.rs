@@ -1,8 +1,8 @@
 //! DragonFly BSD's `sys/vm/vm_vmspace.c` in Rust: the vkernel(7) VMSPACE
 //! system calls and hooks, exported with the C ABI under their C names.
 //!
-//! - [`vm::vm_vmspace`]: the port, laid out like the C file.
-//! - [`kern`]: the kernel interfaces it uses, as safe Rust (the FFI boundary).
+//! - `vm::vm_vmspace`: the port, laid out like the C file.
+//! - `kern`: the kernel interfaces it uses, as safe Rust (the FFI boundary).
 //! - [`bindings`]: bindgen's declarations of the kernel headers.
 //! - `module/vm_vmspace_shim.c`: what only C can express (MALLOC_DEFINE,
 //!   RB_GENERATE).
@@ -20,10 +20,19 @@
 #[path = "../ffi/bindings.rs"]
 pub mod bindings;
 
+#[cfg_attr(feature = "rev-22b7a3dbf6", path = "abi_22b7a3dbf6.rs")]
 mod abi;
-#[macro_use]
-pub mod kern;
-pub mod vm;
+mod kern;
+mod vm;
+
+/// The safe layer's compile-fail checks (scripts/compile-fail.py, `make
+/// compile-fail`): one snippet of tests/compile_fail, compiled inside the
+/// crate so that it sees the `pub(crate)` API.  Never in a build otherwise.
+#[cfg(compile_fail_snippet)]
+#[allow(dead_code, unused)]
+mod compile_fail_snippet {
+    include!(env!("VMSPACE_SNIPPET"));
+}
 
 /// A Rust panic in the kernel (none is reachable from the code: no indexing,
 /// no arithmetic that can overflow, no unwrap) ends in the kernel's

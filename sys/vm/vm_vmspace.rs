@@ -26,10 +26,10 @@ use core::ffi::{c_int, c_void};
 /// in the C's order.  A macro, not a function: the entry borrows the token
 /// guard, which must live on in the caller.
 macro_rules! lock_and_find {
-    ($uap:ident => $tok:ident, $ve:pat) => {
-        let vkp = vkernel_of(curthread().td_proc())?;
-        let $tok = vkp.lock();
-        let $ve = vkernel_find_vmspace(&$tok, VmspaceId::new(get!($uap, id))).ok_or(Error::ENOENT)?;
+    ($cx:ident, $uap:ident => $tok:ident, $ve:pat) => {
+        let vkp = vkernel_of($cx.curthread().td_proc())?;
+        let $tok = vkp.lock($cx);
+        let $ve = vkernel_find_vmspace(&$tok, $cx, $uap.id()).ok_or(Error::ENOENT)?;
     };
 }
 
@@ -40,8 +40,8 @@ macro_rules! lock_and_find {
 /// vmspace_mmap(), MAP_VPAGETABLE sections are run with vmspace_mcontrol().
 ///
 /// No requirements.
-fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
-    let p = curthread().td_proc();
+fn vmspace_create(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_create_args>) -> Result {
+    let p = cx.curthread().td_proc();
 
     if vkernel_enable() == 0 {
         return Err(Error::EOPNOTSUPP);
@@ -52,42 +52,34 @@ fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
     let vkp = match p.p_vkernel() {
         Some(vkp) => vkp,
         None => {
-            let new = VkernelProc::alloc();
-            let _p_token = p.p_token();
+            let new = NewVkernelProc::alloc(cx);
+            let p_token = p.p_token(cx);
             if p.p_vkernel().is_none() {
-                new.refs().init(1);
-                new.token_init();
-                new.rb_init();
-                p.set_p_vkernel(Some(new));
-                new
+                new.publish(&p_token)
             } else {
-                // SAFETY: `new` was never published.
-                unsafe { kfree(new) };
+                new.free();
                 // SAFETY: found set just above, under p_token, still held.
                 unsafe { p.p_vkernel_unchecked() }
             }
         }
     };
 
-    if curthread().no_vmm().is_none() {
+    if !cx.curthread().no_vmm() {
         return Ok(());
     }
 
     // A new VMSPACE; ids must be unique.
-    let ve = VmspaceEntry::alloc();
-    ve.set_vmspace(Some(vmspace_alloc(VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS)));
-    ve.set_id(VmspaceId::new(get!(uap, id)));
-    pmap_pinit2(ve.vmspace());
+    // kmalloc(), vmspace_alloc(VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS),
+    // pmap_pinit2() of its pmap.
+    let ve = OwnedEntry::new(cx, uap.id());
 
-    let tok = vkp.lock();
-    if tok.rb_insert(ve) {
-        Ok(())
-    } else {
-        vmspace_rel(ve.vmspace());
-        ve.set_vmspace(None); // safety
-                              // SAFETY: the insert failed: `ve` was never published.
-        unsafe { kfree(ve) };
-        Err(Error::EEXIST)
+    let tok = vkp.lock(cx);
+    match tok.rb_insert(ve) {
+        Ok(()) => Ok(()),
+        Err(ve) => {
+            ve.free(cx);
+            Err(Error::EEXIST)
+        }
     }
 }
 
@@ -95,14 +87,16 @@ fn vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> Result {
 /// or a call is using it.
 ///
 /// No requirements.
-fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
-    lock_and_find!(uap => tok, ve);
-    if ve.refs().get() != 0 {
+fn vmspace_destroy(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
+    lock_and_find!(cx, uap => tok, ve);
+    if ve.entry().refs().get() != 0 {
         return Err(Error::EBUSY);
     }
-    // Found in the tree under the token, with no reference.
-    // SAFETY: once removed nothing can reach it, and it is not used again.
-    unsafe { vmspace_entry_delete(ve, &tok) };
+    // Found in the tree under the token with no reference (taking one needs
+    // the token), and not used again.
+    // SAFETY: as said.
+    let ve = unsafe { tok.remove(ve.entry()) };
+    vmspace_entry_delete(cx, ve);
     Ok(())
 }
 
@@ -116,48 +110,47 @@ fn vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> Result {
 /// `id`, and vkp->token is not taken.
 ///
 /// No requirements.
-fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Result {
+fn vmspace_ctl(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Result {
     // uap's fields are reread where used (a smaller frame); &td->td_tls is
     // kept: td is the same thread across blocking calls.
-    let td = curthread();
+    let td = cx.curthread();
     let lp = td.td_lwp();
     let vkp = vkernel_of(lp.lwp_proc())?;
 
     // The entry matters only without VMM.
-    let tok = td.no_vmm().map(|_| vkp.lock());
+    let tok = if td.no_vmm() { Some(vkp.lock(cx)) } else { None };
     let ve = match &tok {
-        Some(tok) => Some(vkernel_find_vmspace(tok, VmspaceId::new(get!(uap, id))).ok_or(Error::ENOENT)?),
+        Some(tok) => Some((tok, vkernel_find_vmspace(tok, cx, uap.id()).ok_or(Error::ENOENT)?)),
         None => None,
     };
 
-    if get!(uap, cmd) != b::VMSPACE_CTL_RUN {
+    if uap.cmd() != b::VMSPACE_CTL_RUN {
         return Err(Error::EOPNOTSUPP);
     }
 
     // Save the caller's context, switch VM spaces, install the passed
     // context.  The reference keeps ve across the blocking calls below
     // and, on success, stays with vklp->ve while the lwp runs in it.
-    let ve = ve.map(VeRef::new);
+    let ve = ve.map(|(tok, ve)| tok.hold(ve));
     let vklp = match lp.lwp_vkernel() {
         Some(vklp) => vklp,
-        None => {
-            let vklp = VkernelLwp::alloc();
-            lp.set_lwp_vkernel(Some(vklp));
-            vklp
-        }
+        None => lp.set_lwp_vkernel(NewVkernelLwp::alloc(cx)),
     };
-    vklp.set_user_trapframe(UserPtr::new(get!(uap, tframe)));
-    vklp.set_user_vextframe(UserPtr::new(get!(uap, vframe)));
+    vklp.set_user_trapframe(uap.tframe());
+    vklp.set_user_vextframe(uap.vframe());
     let tls = td.td_tls();
-    bcopy(frame, vklp.save_trapframe());
-    bcopy(tls, vklp.save_vx_tls());
-    let installed = copyin(UserPtr::new(get!(uap, tframe)), frame)
-        .and_then(|()| copyin(UserPtr::new(get!(uap, vframe)).vx_tls(), tls))
+    save(frame, vklp.save_trapframe());
+    save(tls, vklp.save_vx_tls());
+    // Both are sanitized below, or restored from the saved copies on error.
+    // SAFETY: as said.
+    let installed = unsafe { copyin_live(cx, uap.tframe(), frame) }
+        // SAFETY: as said.
+        .and_then(|()| unsafe { copyin_live(cx, uap.vframe().vx_tls(), tls) })
         .and_then(|()| cpu_sanitize_frame(frame))
         .and_then(|()| cpu_sanitize_tls(tls));
     if let Err(error) = installed {
-        bcopy(vklp.save_trapframe(), frame);
-        bcopy(vklp.save_vx_tls(), tls);
+        restore(vklp.save_trapframe(), frame);
+        restore(vklp.save_vx_tls(), tls);
         set_user_tls();
         drop(ve);
         return Err(error);
@@ -167,11 +160,15 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
     match ve {
         Some(ve) => {
             let ve = vklp.set_ve(ve);
-            pmap_setlwpvm(lp, ve.vmspace());
+            // vklp->ve's reference keeps ve's vmspace until vkernel_trap().
+            // SAFETY: as said.
+            unsafe { pmap_setlwpvm(cx, lp, ve.vmspace()) };
         }
         None => {
-            let id = VmspaceId::new(get!(uap, id));
-            vklp.set_ve_id(id);
+            let id = uap.id();
+            // No entry: td, lp's thread, is a VMM guest.
+            // SAFETY: as said.
+            unsafe { vklp.set_ve_id(id) };
             vmm_vm_set_guest_cr3(id.as_cr3());
         }
     }
@@ -184,20 +181,21 @@ fn vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapFrame<'_>) -> Resu
 /// VMSPACE `id`, usually a MAP_VPAGETABLE mapping.
 ///
 /// No requirements.
-fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
+fn vmspace_mmap(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
     // vmspace_token serialises the lookups of vkernel_find_vmspace().
-    let _vmspace_token = vmspace_token();
+    let _vmspace_token = vmspace_token(cx);
     // NOTE: kern_mmap() can block, hence the temporary ve->refs.
-    lock_and_find!(uap => tok, ve);
-    let ve = VeRef::new(ve);
+    lock_and_find!(cx, uap => tok, ve);
+    let ve = tok.hold(ve);
     kern_mmap(
+        cx,
         ve.entry().vmspace(),
-        UserPtr::new(get!(uap, addr)),
-        get!(uap, len),
-        get!(uap, prot),
-        get!(uap, flags),
-        get!(uap, fd),
-        get!(uap, offset),
+        uap.addr(),
+        uap.len(),
+        uap.prot(),
+        uap.flags(),
+        uap.fd(),
+        uap.offset(),
         uap.sysmsg_resultp(),
     )
 }
@@ -205,14 +203,14 @@ fn vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> Result {
 /// vmspace_munmap(id, addr, len): munmap() in the VMSPACE `id`.
 ///
 /// No requirements.
-fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
-    lock_and_find!(uap => tok, ve);
+fn vmspace_munmap(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
+    lock_and_find!(cx, uap => tok, ve);
 
     // As sys_munmap(), with its wrap checks, in its order.
-    let mut addr = get!(uap, addr) as b::vm_offset_t;
+    let mut addr = uap.addr().addr();
     let pageoff = addr & PAGE_MASK;
     addr -= pageoff;
-    let len = get!(uap, len) as b::vm_size_t;
+    let len = uap.len() as b::vm_size_t;
     let size = round_page(len.wrapping_add(pageoff));
     if size < len {
         return Err(Error::EINVAL);
@@ -232,12 +230,12 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
     // the temporary ve->refs.  (The C takes it before the checks above,
     // which do not block: with vkp->token held nobody sees the difference,
     // and the checks' exits have no reference to drop.)
-    let ve = VeRef::new(ve);
-    if !vm_map_check_protection(ve.entry().vmspace(), addr, tmpaddr) {
+    let ve = tok.hold(ve);
+    if !vm_map_check_protection(cx, ve.entry().vmspace(), addr, tmpaddr) {
         // Seldom: a vkernel unmaps what it mapped.
         return Err(Error::EINVAL.seldom());
     }
-    vm_map_remove(ve.entry().vmspace(), addr, tmpaddr);
+    vm_map_remove(cx, ve.entry().vmspace(), addr, tmpaddr);
     Ok(())
 }
 
@@ -245,8 +243,8 @@ fn vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> Result {
 /// for an existing VMSPACE.
 ///
 /// No requirements.
-fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
-    lock_and_find!(uap => tok, _);
+fn vmspace_pread(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
+    lock_and_find!(cx, uap => tok, _);
     Err(Error::EINVAL)
 }
 
@@ -254,8 +252,8 @@ fn vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> Result {
 /// for an existing VMSPACE.
 ///
 /// No requirements.
-fn vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> Result {
-    lock_and_find!(uap => tok, _);
+fn vmspace_pwrite(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_pwrite_args>) -> Result {
+    lock_and_find!(cx, uap => tok, _);
     Err(Error::EINVAL)
 }
 
@@ -263,14 +261,14 @@ fn vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> Result {
 /// the VMSPACE `id`.
 ///
 /// No requirements.
-fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
-    let addr = get!(uap, addr) as b::vm_offset_t;
-    let tmpaddr = addr.wrapping_add(get!(uap, len) as b::vm_size_t);
+fn vmspace_mcontrol(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
+    let addr = uap.addr().addr();
+    let tmpaddr = addr.wrapping_add(uap.len() as b::vm_size_t);
 
-    lock_and_find!(uap => tok, ve);
+    lock_and_find!(cx, uap => tok, ve);
 
     // As sys_mcontrol().
-    if get!(uap, behav) < 0 || get!(uap, behav) > MADV_CONTROL_END {
+    if uap.behav() < 0 || uap.behav() > MADV_CONTROL_END {
         return Err(Error::EINVAL);
     }
     if tmpaddr < addr {
@@ -284,8 +282,8 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
 
     // NOTE: vm_map_madvise() can block, hence the temporary ve->refs.
     // (Taken after the checks, which do not block; see vmspace_munmap().)
-    let ve = VeRef::new(ve);
-    vm_map_madvise(ve.entry().vmspace(), start, end, get!(uap, behav), get!(uap, value))
+    let ve = tok.hold(ve);
+    vm_map_madvise(cx, ve.entry().vmspace(), start, end, uap.behav(), uap.value())
 }
 
 /// RB_SCAN callback of vkernel_exit(): destroys every entry left.
@@ -296,36 +294,33 @@ fn vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> Result {
 /// Called by RB_SCAN as started by [`VkpToken::rb_scan`], with an entry
 /// of the scanned tree that nothing else references.
 unsafe extern "C" fn rb_vmspace_delete(ve: *mut b::vmspace_entry, data: *mut c_void) -> c_int {
+    let delete = |cx: &mut Cx<'_>, tok: &VkpToken<'_>| {
+        // SAFETY: RB_SCAN passes entries of the tree, live while in it.
+        let ve = unsafe { VmspaceEntry::from_raw_nonnull(ve) };
+        kkassert!("rb_vmspace_delete", ve.refs().get() == 0, "ve->refs == 0");
+        // In the tree and unreferenced (the last process is exiting), and
+        // RB_SCAN does not touch an entry after its callback removed it.
+        // SAFETY: as said.
+        let ve = unsafe { tok.remove(ve) };
+        vmspace_entry_delete(cx, ve);
+    };
     // SAFETY: RB_SCAN as started by VkpToken::rb_scan (this fn's contract).
-    let tok = unsafe { scan_token(data) };
-    // SAFETY: RB_SCAN passes entries of the tree, live while in it.
-    let ve = unsafe { VmspaceEntry::from_raw_nonnull(ve) };
-    kkassert!("rb_vmspace_delete", ve.refs().get() == 0, "ve->refs == 0");
-    // In the tree and unreferenced (the last process is exiting).
-    // SAFETY: RB_SCAN does not touch an entry after its callback removed it.
-    unsafe { vmspace_entry_delete(ve, &tok) };
+    unsafe { with_scan_token(data, delete) };
     0
 }
 
-/// Removes `ve` from the tree and destroys it: pmap, map, vmspace, entry.
-/// It leaves the tree before the first call that can block, so nobody finds
-/// it meanwhile.
+/// Destroys an entry taken out of its tree: pmap, map, vmspace, entry.
+/// The C function's first step, RB_REMOVE, is the callers'
+/// ([`VkpToken::remove`] gives the entry they pass), so the entry leaves
+/// the tree before the first call that can block, and nobody finds it
+/// meanwhile.
 ///
 /// The caller must hold vkp->token.
-///
-/// # Safety
-/// `ve` is in `tok`'s tree, nothing else references it, and the caller
-/// does not use it afterwards (it is freed).
-unsafe fn vmspace_entry_delete(ve: VmspaceEntry<'_>, tok: &VkpToken<'_>) {
-    tok.rb_remove(ve);
-
+fn vmspace_entry_delete(cx: &mut Cx<'_>, ve: OwnedEntry) {
     let vm = ve.vmspace();
-    pmap_remove_pages(vm, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
-    vm_map_remove(vm, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
-    vmspace_rel(vm);
-    ve.set_vmspace(None); // safety
-                          // SAFETY: out of the tree and unreferenced (the caller's contract).
-    unsafe { kfree(ve) };
+    pmap_remove_pages(cx, vm, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
+    vm_map_remove(cx, vm, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
+    ve.free(cx);
 }
 
 /// `p->p_vkernel`, or EINVAL for a process that made no VMSPACE: seldom,
@@ -346,8 +341,8 @@ fn outside_user_range(addr: b::vm_offset_t, end: b::vm_offset_t) -> bool {
 /// [`VeRef`]: the token alone is released while blocked.
 ///
 /// The caller must hold vkp->token.
-fn vkernel_find_vmspace<'t>(tok: &'t VkpToken<'_>, id: VmspaceId) -> Option<VmspaceEntry<'t>> {
-    tok.rb_find(id)
+fn vkernel_find_vmspace<'t>(tok: &'t VkpToken<'_>, cx: &'t Cx<'_>, id: VmspaceId) -> Option<Found<'t>> {
+    tok.rb_find(cx, id)
 }
 
 /// fork(): the child `p2` shares `p1`'s vkernel_proc.
@@ -363,7 +358,8 @@ pub unsafe extern "C" fn vkernel_inherit(p1: Proc<'_>, p2: Proc<'_>) {
     let vkp = unsafe { p1.p_vkernel_unchecked() };
     kkassert!("vkernel_inherit", vkp.refs().get() > 0, "vkp->refs > 0");
     vkp.refs().add();
-    p2.set_p_vkernel(Some(vkp));
+    // SAFETY: the reference just counted is p2's.
+    unsafe { p2.set_p_vkernel(Some(vkp)) };
 }
 
 /// exit(): releases the process's vkernel state; the last process sharing
@@ -372,7 +368,8 @@ pub unsafe extern "C" fn vkernel_inherit(p1: Proc<'_>, p2: Proc<'_>) {
 /// No requirements.
 ///
 /// # Safety
-/// exit1() calls it for an exiting vkernel process (p_vkernel set).
+/// exit1() calls it on the exiting vkernel process's thread (p_vkernel
+/// set), its other lwps gone.
 #[no_mangle]
 pub unsafe extern "C" fn vkernel_exit(p: Proc<'_>) {
     // SAFETY: p->p_vkernel is set (this fn's contract).
@@ -380,16 +377,26 @@ pub unsafe extern "C" fn vkernel_exit(p: Proc<'_>) {
 
     // An lwp killed while running in a VMSPACE gets its own VM context
     // back.  (Normally it went through vkernel_trap() before the signal.)
-    p.for_each_lwp(|lp| vkernel_lwp_exit(lp));
+    // The process's lwps no longer run and the walk removes none (this
+    // fn's contract): each lwp may be freed of its vkernel_lwp.
+    // SAFETY: as said.
+    unsafe { p.for_each_lwp(|lp| vkernel_lwp_exit(lp)) };
 
     // Drop this process's reference on the common area.
-    p.set_p_vkernel(None);
+    // SAFETY: the process's reference passes to this function.
+    unsafe { p.set_p_vkernel(None) };
     kkassert!("vkernel_exit", vkp.refs().get() > 0, "vkp->refs > 0");
-    if vkp.refs().release() {
-        {
-            let tok = vkp.lock();
-            tok.rb_scan(rb_vmspace_delete);
-        }
+    // SAFETY: that reference, given up.
+    if unsafe { vkp.refs().release() } {
+        // On the exiting process's thread, which may block; the scan's
+        // callback is rb_vmspace_delete, written for it.
+        // SAFETY: as said.
+        unsafe {
+            Cx::run(|cx| {
+                let tok = vkp.lock(cx);
+                tok.rb_scan(cx, rb_vmspace_delete);
+            })
+        };
         // SAFETY: the last reference is gone and p_vkernel is cleared.
         unsafe { kfree(vkp) };
     }
@@ -399,48 +406,56 @@ pub unsafe extern "C" fn vkernel_exit(p: Proc<'_>) {
 /// running in.
 ///
 /// No requirements.
+///
+/// # Safety
+/// exit1() or lwp exit calls it on the exiting process's thread, for an lwp
+/// of that process that no longer runs or is the current one.
 #[no_mangle]
 // Not inlined into vkernel_exit(): keeps that frame small.
 #[inline(never)]
-pub extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
+pub unsafe extern "C" fn vkernel_lwp_exit(lp: Lwp<'_>) {
     let Some(vklp) = lp.lwp_vkernel() else {
         return;
     };
     if vklp.ve_is_set() {
-        match lp.lwp_thread().no_vmm() {
+        if lp.lwp_thread().no_vmm() {
             // A vkernel thread: vklp->ve is the entry it runs in.
-            Some(no_vmm) => {
-                if let Some(ve) = vklp.ve(no_vmm) {
-                    return vkernel_lwp_exit_running(lp, vklp, ve);
-                }
+            // SAFETY: lp's thread is no VMM guest (just read).
+            if let Some(ve) = unsafe { vklp.take_ve() } {
+                // SAFETY: this fn's contract.
+                return unsafe { vkernel_lwp_exit_running(lp, vklp, ve) };
             }
+        } else {
             // A VMM guest thread: vklp->ve is the user's id, not a kernel
             // pointer (DragonFly e1ea8b243e; the C original decrements
             // the id's "refs").
-            None => vklp.clear_ve(),
+            vklp.clear_ve();
         }
     }
-    lp.set_lwp_vkernel(None);
-    // SAFETY: unlinked from the lwp, which was its only owner.
-    unsafe { kfree(vklp) };
+    // SAFETY: vklp is lp's, and lp no longer runs or is this thread's (this fn's contract).
+    unsafe { lp.free_lwp_vkernel(vklp) };
 }
 
 /// vkernel_lwp_exit() of an lwp killed while it ran in VMSPACE `ve`, which
 /// "isn't supposed to happen" (the C's comment in vkernel_exit()): the lwp
 /// gets its own VM context back and drops its reference on `ve`.
+///
+/// # Safety
+/// As vkernel_lwp_exit(); `vklp` is lp's and `ve` the reference it held.
 // Cold and apart: the usual exit then needs no saved registers.
 #[cold]
 #[inline(never)]
-fn vkernel_lwp_exit_running(lp: Lwp<'_>, vklp: VkernelLwp<'_>, ve: VmspaceEntry<'_>) {
+unsafe fn vkernel_lwp_exit_running(lp: Lwp<'_>, vklp: VkernelLwp<'_>, ve: VeRef<'_>) {
     let p = lp.lwp_proc();
     kprintf_killed_with_active_vc(p.p_pid());
-    pmap_setlwpvm(lp, p.p_vmspace());
-    vklp.clear_ve();
-    kkassert!("vkernel_lwp_exit", ve.refs().get() > 0, "ve->refs > 0");
-    ve.refs().sub();
-    lp.set_lwp_vkernel(None);
-    // SAFETY: unlinked from the lwp, which was its only owner.
-    unsafe { kfree(vklp) };
+    // On the exiting process's thread, which may block (the contract); the
+    // process's own vmspace.
+    // SAFETY: as said.
+    unsafe { Cx::run(|cx| pmap_setlwpvm(cx, lp, p.p_vmspace())) };
+    kkassert!("vkernel_lwp_exit", ve.entry().refs().get() > 0, "ve->refs > 0");
+    drop(ve);
+    // SAFETY: vklp is lp's, and lp no longer runs or is this thread's (the contract).
+    unsafe { lp.free_lwp_vkernel(vklp) };
 }
 
 /// A VMSPACE under vkernel control trapped, faulted or made a system call:
@@ -449,103 +464,146 @@ fn vkernel_lwp_exit_running(lp: Lwp<'_>, vklp: VkernelLwp<'_>, ve: VmspaceEntry<
 /// No requirements.
 ///
 /// # Safety
-/// The trap code calls it for the current lwp `lp` while it runs in a
-/// VMSPACE (lwp_vkernel set, and its ve unless a VMM guest), with the
-/// lwp's trap frame.
+/// The trap code calls it on the thread of the current lwp `lp` while it
+/// runs in a VMSPACE, with the lwp's trap frame: trap() and syscall2()
+/// (platform/pc64/x86_64/trap.c) call it only when `lp->lwp_vkernel &&
+/// lp->lwp_vkernel->ve`.  So the two KKASSERTs below hold; without
+/// INVARIANTS the C dereferences both pointers unchecked, and so does this.
 #[no_mangle]
 pub unsafe extern "C" fn vkernel_trap(lp: Lwp<'_>, frame: TrapFrame<'_>) {
-    let td = curthread();
-    let p = lp.lwp_proc();
+    let trap = |cx: &mut Cx<'_>| {
+        let td = cx.curthread();
+        let p = lp.lwp_proc();
 
-    // Which entry was running?
-    let vklp = kkassert_some!("vkernel_trap", lp.lwp_vkernel(), "vklp");
-    match td.no_vmm() {
-        Some(no_vmm) => {
+        // Which entry was running?
+        let Some(vklp) = lp.lwp_vkernel() else {
+            kkassert!("vkernel_trap", false, "vklp");
+            // SAFETY: this fn's contract (above).
+            unsafe { core::hint::unreachable_unchecked() }
+        };
+        if td.no_vmm() {
             // Keeps the VMM guest's path straight, as the C's is.
             core::hint::cold_path();
-            let ve = kkassert_some!("vkernel_trap", vklp.ve(no_vmm), "ve != NULL");
+            // td runs lp (this fn's contract) and is no VMM guest.
+            // SAFETY: as said.
+            let Some(ve) = (unsafe { vklp.take_ve() }) else {
+                kkassert!("vkernel_trap", false, "ve != NULL");
+                // SAFETY: this fn's contract (above).
+                unsafe { core::hint::unreachable_unchecked() }
+            };
             // Back to the vkernel's own VM space.
-            vklp.clear_ve();
-            pmap_setlwpvm(lp, p.p_vmspace());
-            kkassert!("vkernel_trap", ve.refs().get() > 0, "ve->refs > 0");
-            ve.refs().sub();
+            // SAFETY: the process's own vmspace.
+            unsafe { pmap_setlwpvm(cx, lp, p.p_vmspace()) };
+            kkassert!("vkernel_trap", ve.entry().refs().get() > 0, "ve->refs > 0");
+            drop(ve);
             // ve may be gone once our reference is.
-        }
-        None => {
+        } else {
             // A VMM guest: restore the vkernel's CR3.
             vklp.clear_ve();
             // vmspace_ctl() found p_vkernel set.
             // SAFETY: a VMM guest runs only in a vkernel process.
             vmm_vm_set_guest_cr3(unsafe { p.p_vkernel_unchecked() }.vkernel_cr3());
         }
-    }
-    // The emulated process's frame goes to the vkernel; then the vkernel's
-    // saved context comes back (TLS included: the emulated process cannot
-    // change TLS descriptors, so the saved copy is current).
-    let error = copyout(frame, vklp.user_trapframe());
-    bcopy(vklp.save_trapframe(), frame);
-    bcopy(vklp.save_vx_tls(), td.td_tls());
-    set_user_tls();
-    cpu_vkernel_trap(frame, to_errno(error));
+        // The emulated process's frame goes to the vkernel; then the
+        // vkernel's saved context comes back (TLS included: the emulated
+        // process cannot change TLS descriptors, so the saved copy is
+        // current).
+        let error = copyout(cx, frame, vklp.user_trapframe());
+        restore(vklp.save_trapframe(), frame);
+        restore(vklp.save_vx_tls(), td.td_tls());
+        set_user_tls();
+        cpu_vkernel_trap(frame, to_errno(error));
+    };
+    // SAFETY: the trap code runs on the thread of lp's user process.
+    unsafe { Cx::run(trap) }
 }
 
 // ---------------------------------------------------------------------------
-// The system call entry points: DragonFly's names and C signatures.  The
-// system call layer passes each the args of the current call, live and
-// private to this thread for the call: a Kptr.  The Result becomes an errno
-// here and only here.
+// The system call entry points: DragonFly's names and C signatures.  Each
+// is unsafe to call: the system call layer calls it on the calling
+// process's thread with the args of the current call, live and private to
+// this thread for the call (a Kptr).  The Result becomes an errno here and
+// only here.
 
 /// `int sys_vmspace_create(struct vmspace_create_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> c_int {
-    to_errno(vmspace_create(uap))
+pub unsafe extern "C" fn sys_vmspace_create(uap: Kptr<'_, b::vmspace_create_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_create(cx, uap))) }
 }
 
 /// `int sys_vmspace_destroy(struct vmspace_destroy_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> c_int {
-    to_errno(vmspace_destroy(uap))
+pub unsafe extern "C" fn sys_vmspace_destroy(uap: Kptr<'_, b::vmspace_destroy_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_destroy(cx, uap))) }
 }
 
 /// `int sys_vmspace_ctl(struct vmspace_ctl_args *uap)`
 ///
 /// # Safety
-/// `uap->sysmsg_frame` is the caller's saved user context (the system call
-/// layer sets it).
+/// The system call layer's call, as above; `uap->sysmsg_frame` is the
+/// caller's saved user context.
 #[no_mangle]
 pub unsafe extern "C" fn sys_vmspace_ctl(uap: Kptr<'_, b::vmspace_ctl_args>) -> c_int {
-    let frame = get!(uap, sysmsg).sm_frame;
     // SAFETY: sysmsg_frame is the live frame of this system call.
-    let frame = unsafe { TrapFrame::from_raw_nonnull(frame) };
-    to_errno(vmspace_ctl(uap, frame))
+    let frame = unsafe { TrapFrame::new(Kptr::from_raw_nonnull(uap.sysmsg_frame())) };
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_ctl(cx, uap, frame))) }
 }
 
 /// `int sys_vmspace_mmap(struct vmspace_mmap_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> c_int {
-    to_errno(vmspace_mmap(uap))
+pub unsafe extern "C" fn sys_vmspace_mmap(uap: Kptr<'_, b::vmspace_mmap_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_mmap(cx, uap))) }
 }
 
 /// `int sys_vmspace_munmap(struct vmspace_munmap_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> c_int {
-    to_errno(vmspace_munmap(uap))
+pub unsafe extern "C" fn sys_vmspace_munmap(uap: Kptr<'_, b::vmspace_munmap_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_munmap(cx, uap))) }
 }
 
 /// `int sys_vmspace_pread(struct vmspace_pread_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> c_int {
-    to_errno(vmspace_pread(uap))
+pub unsafe extern "C" fn sys_vmspace_pread(uap: Kptr<'_, b::vmspace_pread_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_pread(cx, uap))) }
 }
 
 /// `int sys_vmspace_pwrite(struct vmspace_pwrite_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> c_int {
-    to_errno(vmspace_pwrite(uap))
+pub unsafe extern "C" fn sys_vmspace_pwrite(uap: Kptr<'_, b::vmspace_pwrite_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_pwrite(cx, uap))) }
 }
 
 /// `int sys_vmspace_mcontrol(struct vmspace_mcontrol_args *uap)`
+///
+/// # Safety
+/// The system call layer's call, as above.
 #[no_mangle]
-pub extern "C" fn sys_vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> c_int {
-    to_errno(vmspace_mcontrol(uap))
+pub unsafe extern "C" fn sys_vmspace_mcontrol(uap: Kptr<'_, b::vmspace_mcontrol_args>) -> c_int {
+    // SAFETY: a user process's system call, on its thread (this fn's contract).
+    unsafe { Cx::run(|cx| to_errno(vmspace_mcontrol(cx, uap))) }
 }

@@ -23,7 +23,8 @@
 //! (`../shared/reference/upstream/vm_vmspace@REV.c` for the later ones) and
 //! `-DMODEL_REV_<commit>` for everything compiled against the model headers,
 //! whose layouts and imports then follow that revision.  The port exists for
-//! c2e7bb204e only: another REV needs `--no-default-features`.  Binaries see
+//! c2e7bb204e and 22b7a3dbf6 (feature `rev-22b7a3dbf6`); d95d5e03dc needs
+//! `--no-default-features`.  Binaries see
 //! the revision as `HARNESS_REV` (`harness::REV`) and cfg `rev_2017`.
 //!
 //! With `HARNESS_COVERAGE=1` (a separate target dir: `make coverage`, `make
@@ -82,13 +83,18 @@ fn main() {
         "22b7a3dbf6" | "d95d5e03dc" => Some(format!("MODEL_REV_{rev}")),
         _ => panic!("REV={rev}: the harness knows c2e7bb204e, 22b7a3dbf6 and d95d5e03dc"),
     };
+    // The port's revision is a feature of the package (vmspace's
+    // rev-22b7a3dbf6, through ours); it must be REV's.
+    let port = env::var_os("CARGO_FEATURE_PORT").is_some();
+    let port_rev = if env::var_os("CARGO_FEATURE_REV_22B7A3DBF6").is_some() { "22b7a3dbf6" } else { REF_REV };
+    if port && port_rev != rev {
+        panic!(
+            "REV={rev}, but the port is built for {port_rev}: the ports are c2e7bb204e (default) and \
+             22b7a3dbf6 (--features rev-22b7a3dbf6); for d95d5e03dc build the harness with \
+             --no-default-features (the C original alone)"
+        );
+    }
     if rev_define.is_some() {
-        if env::var_os("CARGO_FEATURE_PORT").is_some() {
-            panic!(
-                "REV={rev}: the Rust port exists for c2e7bb204e only; build the harness \
-                 with --no-default-features (the C original alone)"
-            );
-        }
         println!("cargo:rustc-cfg=rev_2017");
     }
     println!("cargo:rustc-env=HARNESS_REV={rev}");
