@@ -116,6 +116,24 @@ pub(crate) fn vm_map_remove(_: &mut Cx<'_>, vm: Vmspace<'_>, start: b::vm_offset
     unsafe { b::vm_map_remove(vm.vm_map(), start, end) };
 }
 
+/// `boolean_t`: an int at c2e7bb204e, C99's `_Bool` from the 2017 revisions
+/// on (bindgen's `c_int` or `bool`); `false.into()` is FALSE in either.
+trait Boolean {
+    fn truth(self) -> bool;
+}
+
+impl Boolean for c_int {
+    fn truth(self) -> bool {
+        self != 0
+    }
+}
+
+impl Boolean for bool {
+    fn truth(self) -> bool {
+        self
+    }
+}
+
 /// vm_map_check_protection(&vm->vm_map, start, end, VM_PROT_NONE, FALSE).
 pub(crate) fn vm_map_check_protection(
     _: &mut Cx<'_>,
@@ -123,8 +141,11 @@ pub(crate) fn vm_map_check_protection(
     start: b::vm_offset_t,
     end: b::vm_offset_t,
 ) -> bool {
+    // `false.into()`: FALSE as either boolean_t (a no-op for `bool`).
+    #[allow(clippy::useless_conversion)]
     // SAFETY: the map of a live vmspace.
-    unsafe { b::vm_map_check_protection(vm.vm_map(), start, end, VM_PROT_NONE, b::FALSE as _) != 0 }
+    let ok = unsafe { b::vm_map_check_protection(vm.vm_map(), start, end, VM_PROT_NONE, false.into()) };
+    ok.truth()
 }
 
 /// vm_map_madvise(&vm->vm_map, start, end, behav, value).

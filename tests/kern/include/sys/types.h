@@ -40,7 +40,13 @@ typedef int		pid_t;
 typedef int		lwpid_t;
 typedef __uint32_t	uid_t;
 typedef __uint32_t	gid_t;
+/* boolean_t: int until 2016, C99's _Bool from the 2017 revisions on
+ * (<cpu/stdint.h>'s __boolean_t). */
+#ifdef MODEL_REV_2017
+typedef _Bool		boolean_t;
+#else
 typedef int		boolean_t;
+#endif
 typedef __uint32_t	fixpt_t;
 typedef int		sysclock_t;
 
