@@ -58,15 +58,17 @@ fn main() {
     };
 
     println!("cargo::rustc-check-cfg=cfg(invariants)");
-    // The schedule explorer's switch point before each atomic operation:
-    // userland builds only, unless MODEL_ATOMIC_POINTS=0 (make bench), as
-    // the harness decides for the model's atomics.
-    println!("cargo::rustc-check-cfg=cfg(model_atomic_points)");
+    // The model's instrumentation: the schedule explorer's switch point
+    // before each atomic operation, the tree's lock check in RB_FIND:
+    // userland builds only, unless MODEL_ATOMIC_POINTS=0 (make bench, which
+    // counts the code's own instructions), as the harness decides for the
+    // C original.
+    println!("cargo::rustc-check-cfg=cfg(model_checks)");
     // scripts/compile-fail.py: a snippet compiled inside the crate.
     println!("cargo::rustc-check-cfg=cfg(compile_fail_snippet)");
     println!("cargo:rerun-if-env-changed=MODEL_ATOMIC_POINTS");
     if env::var_os("CARGO_FEATURE_USERLAND").is_some() && env::var("MODEL_ATOMIC_POINTS").map_or(true, |v| v != "0") {
-        println!("cargo::rustc-cfg=model_atomic_points");
+        println!("cargo::rustc-cfg=model_checks");
     }
     if env::var_os("CARGO_FEATURE_INVARIANTS").is_some() || defines_invariants(&headers.cflags) {
         println!("cargo::rustc-cfg=invariants");
@@ -144,6 +146,10 @@ fn userland(root: &Path) -> Headers {
     let inc = model_include(root);
     let mut flags = vec![format!("-I{}", inc.display()), "-D_KERNEL".into()];
     flags.extend(model_flags());
+    if env::var("MODEL_ATOMIC_POINTS").is_ok_and(|v| v == "0") {
+        // make bench: the model's instrumentation off, as for the C original.
+        flags.push("-DMODEL_NO_ATOMIC_POINTS".into());
+    }
     Headers { cc: None, cflags: flags.clone(), clang: flags }
 }
 

@@ -11,7 +11,7 @@ else
 # Another revision: the tests that do not encode c2e7bb204e's behaviour
 # (layout against tests/kern/abi/x86_64@REV.json, model, smoke).
 model-test: $(DEPS)
-	nice cargo test -p harness --quiet $(HARNESS_FEATURES) $(REV_TARGET_DIR) --test layout --test model --test smoke
+	nice cargo test -p harness --quiet $(HARNESS_FEATURES) $(REV_TARGET_DIR) --test layout --test model --test smoke --test directed_2017 --test contention
 endif
 
 TEST_TARGETS += model-test

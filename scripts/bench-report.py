@@ -28,6 +28,15 @@ here with the kernel's flags against the model headers.
 
 Writes OUT/report.md and OUT/ratios.png; the last line printed is
 `bench: worst instruction ratio R (...), text ratio T, worst stack ratio K (...)`.
+
+--rev 22b7a3dbf6: the port of that revision beside its C.  The C object's
+facts (.text/.data, -fstack-usage, its call graph, imports) are then
+tests/kern/abi/22b7a3dbf6/ (scripts/c-object-facts.sh), the model-header C
+build gets -DMODEL_REV_22b7a3dbf6, and, the C's call graph being known,
+the stack compared is an entry point's depth (the deepest chain of the
+object's own functions it runs, as make kernel-check compares it: the C
+calls vkernel_find_vmspace(), the port inlines it).  Writes
+OUT/report-22b7a3dbf6.md and OUT/ratios-22b7a3dbf6.png.
 """
 
 import argparse
@@ -40,6 +49,7 @@ from collections import defaultdict
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMPLS = ("C", "Rust")
+REF_REV = "c2e7bb204e"
 
 
 def load_kernel_check():
@@ -209,11 +219,11 @@ def count(data):
 # ---------------------------------------------------------------------------
 # objects
 
-def compile_c_original(reference, abi, work):
+def compile_c_original(reference, abi, work, rev=REF_REV):
     """The C original as DragonFly's kernel build compiles it (kernel-cflags:
-    -O, kernel code model, ...) against the model headers, no INVARIANTS,
-    with gcc's -fstack-usage."""
-    flags = []
+    -O, kernel code model, ...) against the model headers (those of `rev`),
+    no INVARIANTS, with gcc's -fstack-usage."""
+    flags = [] if rev == REF_REV else [f"-DMODEL_REV_{rev}"]
     words = []
     with open(os.path.join(abi, "kernel-cflags")) as f:
         for line in f:
@@ -240,15 +250,26 @@ def compile_c_original(reference, abi, work):
     return obj, su
 
 
-def object_figures(obj):
+def object_figures(obj, depth=False, su=None):
     """.text and .data sizes, and each entry point's stack frame: its own,
-    or that of a function of the object it tail-calls if larger."""
+    or that of a function of the object it tail-calls if larger.  With
+    `depth`, its stack depth instead: the deepest chain of the object's
+    functions it runs (kernel-check.py's stack_depth over the object's call
+    graph), each frame read from the prologue, or from `su`
+    (-fstack-usage) where given."""
     secs = kc.sections(obj)
     text = sum(size for s, (size, t) in secs.items() if s.startswith(".text"))
     data = sum(size for s, (size, t) in secs.items() if s.startswith(".data"))
     funcs = kc.functions(obj)
-    tails = kc.tail_calls(obj)
     frames = {}
+    if depth:
+        own = su if su is not None else {f: kc.frame(i) for f, i in funcs.items()}
+        graph = kc.call_graph(obj)
+        for e in kc.ENTRY_POINTS:
+            if e in funcs:
+                frames[e] = kc.stack_depth(e, own, graph)
+        return text, data, frames
+    tails = kc.tail_calls(obj)
     for e in kc.ENTRY_POINTS:
         if e in funcs:
             frames[e] = kc.entry_frame(e, funcs, tails)
@@ -268,10 +289,21 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--kernel-obj", required=True)
+    ap.add_argument("--kernel-obj-name", help="the object's name in the report (default --kernel-obj)")
     ap.add_argument("--abi", required=True)
     ap.add_argument("--reference", required=True)
+    ap.add_argument("--rev", default=REF_REV)
     a = ap.parse_args()
-    ABI = a.abi
+    rev = a.rev
+    # The C object's facts: dragonfly-abi's for the reference, the measured
+    # ones of another revision.
+    facts = a.abi if rev == REF_REV else os.path.join(TOP, "tests/kern/abi", rev)
+    ABI = facts
+    suffix = "" if rev == REF_REV else f"-{rev}"
+    report_md, ratios_png = f"report{suffix}.md", f"ratios{suffix}.png"
+    obj_name = a.kernel_obj_name or a.kernel_obj
+    c_text, c_data = kc.c_sizes(facts)
+    text_limit = c_text * 5 // 4
     reference = os.path.realpath(a.reference)
 
     workloads = []
@@ -309,17 +341,29 @@ def main():
     # Objects.
     work = os.path.join(a.data, "c-kernel-flags")
     os.makedirs(work, exist_ok=True)
-    c_obj, c_su = compile_c_original(reference, a.abi, work)
-    r_text, r_data, r_frames = object_figures(a.kernel_obj)
-    m_text, m_data, m_frames = object_figures(c_obj)
+    c_obj, c_su = compile_c_original(reference, a.abi, work, rev)
     c_frames = {}
-    with open(os.path.join(a.abi, "vm_vmspace.stack-usage")) as f:
+    with open(os.path.join(facts, "vm_vmspace.stack-usage")) as f:
         for line in f:
             name, size = line.split()[:2]
             c_frames[name] = int(size)
+    # Where the C object's call graph was measured, stack depths (as make
+    # kernel-check compares them); else each entry point's frame.
+    calls_file = os.path.join(facts, "vm_vmspace.calls")
+    depth = os.path.exists(calls_file)
+    r_text, r_data, r_frames = object_figures(a.kernel_obj, depth)
+    m_text, m_data, m_frames = object_figures(c_obj, depth)
+    if depth:
+        _, _, m_su_depth = object_figures(c_obj, depth, su=c_su)
+        c_graph = defaultdict(set)
+        for line in open(calls_file):
+            caller, callee, kind = line.split()
+            c_graph[caller].add((callee, kind))
+        c_frames = {e: kc.stack_depth(e, c_frames, c_graph) for e in c_frames}
+        c_su = m_su_depth
     headers_file = a.kernel_obj + ".headers"
     headers = open(headers_file).read().strip() if os.path.exists(headers_file) else "unknown headers"
-    text_ratio = r_text / kc.C_TEXT
+    text_ratio = r_text / c_text
     stack = []
     for e in kc.ENTRY_POINTS:
         mine = r_frames.get(e)
@@ -337,12 +381,13 @@ def main():
     worst_success = max(success_rows, key=lambda r: r["ratio"])
     worst_stack = max((s for s in stack if s["rust"]), key=lambda s: s["ratio"])
     instr_ok = worst_success["ratio"] <= 1.0
-    text_ok = r_text <= kc.TEXT_LIMIT
+    text_ok = r_text <= text_limit
     stack_ok = all(s["rust"] is not None and s["rust"] <= s["c"] for s in stack)
 
     os.makedirs(a.out, exist_ok=True)
     md = []
-    md.append("# Cost: the Rust port beside the C original\n")
+    md.append("# Cost: the Rust port beside the C original\n" if rev == REF_REV else
+              f"# Cost: the Rust port of {rev} beside its C original\n")
     md.append("Generated by `make bench` (scripts/bench.sh, scripts/bench-report.py); "
               "what is measured and how: docs/bench.md.\n")
     md.append("## Instructions per call\n")
@@ -363,21 +408,39 @@ def main():
                   f"{r['ratio']:.2f}{flag} | {r['c_ns']:.0f} | {r['rust_ns']:.0f} |")
     md.append("")
     md.append("## Kernel object\n")
-    md.append(f"Rust: `{os.path.relpath(a.kernel_obj, TOP)}` from `make kernel` (built against {headers}). "
-              "C (DragonFly): the original's object at `-O` with DragonFly's headers (dragonfly-abi/README.md). "
-              "C (model headers): the original compiled here with the same kernel flags against the model "
-              "headers, no INVARIANTS.\n")
+    if rev == REF_REV:
+        md.append(f"Rust: `{os.path.relpath(obj_name, TOP)}` from `make kernel` (built against {headers}). "
+                  "C (DragonFly): the original's object at `-O` with DragonFly's headers (dragonfly-abi/README.md). "
+                  "C (model headers): the original compiled here with the same kernel flags against the model "
+                  "headers, no INVARIANTS.\n")
+    else:
+        md.append(f"Rust: `{os.path.relpath(obj_name, TOP)}` from `make kernel REV={rev}` (built against {headers}). "
+                  f"C (DragonFly): the {rev} original's object at `-O` with its own tree's headers "
+                  f"(tests/kern/abi/{rev}/, scripts/c-object-facts.sh). "
+                  "C (model headers): the original compiled here with the same kernel flags against the model "
+                  f"headers (-DMODEL_REV_{rev}), no INVARIANTS.\n")
     md.append("| object | .text | .data | .text vs C (DragonFly) |")
     md.append("| --- | ---: | ---: | ---: |")
     md.append(f"| Rust port | {r_text} | {r_data} | {text_ratio:.2f} |")
-    md.append(f"| C original (DragonFly) | {kc.C_TEXT} | {kc.C_DATA} | 1.00 |")
-    md.append(f"| C original (model headers, kernel flags) | {m_text} | {m_data} | {m_text / kc.C_TEXT:.2f} |")
-    md.append(f"\nTarget: .text <= {kc.TEXT_LIMIT} (1.25 x {kc.C_TEXT}).\n")
-    md.append("## Stack frames\n")
-    md.append("Bytes as gcc -fstack-usage counts them (return address, pushes, locals). Rust: the prologue of "
-              "each entry point in the kernel object (scripts/kernel-check.py), or of a function it tail-calls "
-              "if larger (its frame replaces the entry point's). C (DragonFly): "
-              "vm_vmspace.stack-usage. C (model headers): -fstack-usage and the same prologue reading.\n")
+    md.append(f"| C original (DragonFly) | {c_text} | {c_data} | 1.00 |")
+    md.append(f"| C original (model headers, kernel flags) | {m_text} | {m_data} | {m_text / c_text:.2f} |")
+    md.append(f"\nTarget: .text <= {text_limit} (1.25 x {c_text}).\n")
+    if not depth:
+        md.append("## Stack frames\n")
+        md.append("Bytes as gcc -fstack-usage counts them (return address, pushes, locals). Rust: the prologue of "
+                  "each entry point in the kernel object (scripts/kernel-check.py), or of a function it tail-calls "
+                  "if larger (its frame replaces the entry point's). C (DragonFly): "
+                  "vm_vmspace.stack-usage. C (model headers): -fstack-usage and the same prologue reading.\n")
+    else:
+        md.append("## Stack depth\n")
+        md.append("Bytes: the deepest chain of the object's own functions an entry point runs (a call adds the "
+                  "callee's frame, a tail call replaces the caller's), each frame as gcc -fstack-usage counts it "
+                  "(return address, pushes, locals), as `make kernel-check` compares them "
+                  "(scripts/kernel-check.py, stack_depth): the C calls vkernel_find_vmspace() and "
+                  "vmspace_entry_delete(), the port inlines them. Rust: the kernel object's prologues and call "
+                  f"graph. C (DragonFly): tests/kern/abi/{rev}/vm_vmspace.stack-usage over its vm_vmspace.calls. "
+                  "C (model headers): the model-header object's call graph, with -fstack-usage's frames and with "
+                  "the prologue reading.\n")
     md.append("| entry point | Rust | C (DragonFly) | Rust/C | C (model, -fstack-usage) | C (model, prologue) |")
     md.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for s in stack:
@@ -403,21 +466,21 @@ def main():
         md.append("## Attribution problems\n")
         md += [f"- {p}" for p in problems]
         md.append("")
-    with open(os.path.join(a.out, "report.md"), "w") as f:
+    with open(os.path.join(a.out, report_md), "w") as f:
         f.write("\n".join(md))
 
-    chart(rows, stack, text_ratio, os.path.join(a.out, "ratios.png"))
+    chart(rows, stack, text_ratio, os.path.join(a.out, ratios_png), rev, depth)
 
     # Console.
     print(f"{'entry point':22} {'path':48} {'C':>9} {'Rust':>9} {'Rust/C':>7}")
     for r in rows:
         mark = "S" if r["success"] else " "
         print(f"{r['entry']:22} {r['case'][:46]:46} {mark} {fmt_n(r['c']):>9} {fmt_n(r['rust']):>9} {r['ratio']:7.2f}")
-    print(f".text {r_text} (C {kc.C_TEXT}, model-header C {m_text}); .data {r_data} (C {kc.C_DATA})")
-    print("stack: " + ", ".join(f"{s['entry']} {s['rust']}/{s['c']}" for s in stack))
+    print(f".text {r_text} (C {c_text}, model-header C {m_text}); .data {r_data} (C {c_data})")
+    print(("stack depth: " if depth else "stack: ") + ", ".join(f"{s['entry']} {s['rust']}/{s['c']}" for s in stack))
     for p in problems:
         print("attribution: " + p)
-    print(f"bench: report in {os.path.relpath(a.out, TOP)}/report.md and ratios.png; targets: "
+    print(f"bench: report in {os.path.relpath(a.out, TOP)}/{report_md} and {ratios_png}; targets: "
           f"instructions {'met' if instr_ok else 'MISSED'}, text {'met' if text_ok else 'MISSED'}, "
           f"stack {'met' if stack_ok else 'MISSED'}")
     print(f"bench: worst instruction ratio {worst['ratio']:.2f} ({worst['entry']}: {worst['case']}), "
@@ -425,12 +488,12 @@ def main():
     return 1 if problems else 0
 
 
-def chart(rows, stack, text_ratio, path):
+def chart(rows, stack, text_ratio, path, rev=REF_REV, depth=False):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 11), gridspec_kw={"width_ratios": [3, 1.3]})
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, max(11, 0.22 * len(rows))), gridspec_kw={"width_ratios": [3, 1.3]})
     labels = [f"{r['entry']}: {r['case'][:40]}" for r in rows][::-1]
     ratios = [r["ratio"] for r in rows][::-1]
     colours = [("tab:red" if r["ratio"] > 1 else "tab:green") if r["success"] else "tab:grey"
@@ -439,7 +502,8 @@ def chart(rows, stack, text_ratio, path):
     ax1.set_yticks(range(len(rows)), labels, fontsize=7)
     ax1.axvline(1.0, color="black", linewidth=0.8)
     ax1.set_xlabel("instructions, Rust / C (green: success path, grey: error path)")
-    ax1.set_title("Instructions per call (callgrind, own functions)")
+    ax1.set_title("Instructions per call (callgrind, own functions)" if rev == REF_REV else
+                  f"Instructions per call, port of {rev} vs its C (callgrind, own functions)")
     names = [s["entry"] for s in stack][::-1] + [".text (object)"]
     vals = [s["ratio"] if s["rust"] else 0 for s in stack][::-1] + [text_ratio]
     ax2.barh(range(len(names)), vals,
@@ -448,7 +512,7 @@ def chart(rows, stack, text_ratio, path):
     ax2.set_yticks(range(len(names)), names, fontsize=8)
     ax2.axvline(1.0, color="black", linewidth=0.8)
     ax2.set_xlabel("Rust / C")
-    ax2.set_title("Stack frames and .text")
+    ax2.set_title("Stack depth and .text" if depth else "Stack frames and .text")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 

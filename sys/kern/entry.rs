@@ -4,7 +4,7 @@
 //! reference, vkernel_exit() every entry left.
 
 use super::object::{VkernelLwp, Vmspace, VmspaceEntry, VmspaceId, VM_MAX_USER_ADDRESS, VM_MIN_USER_ADDRESS};
-use super::sync::{Refs, SearchKey, TokenGuard, VkpToken};
+use super::sync::{rb_find_in, Refs, TokenGuard, VkpToken};
 use super::vm::{kfree, kmalloc_zeroed, pmap_pinit2, vmspace_alloc, vmspace_rel};
 use super::Cx;
 use crate::bindings as b;
@@ -73,10 +73,9 @@ impl<'v> VkpToken<'v> {
     /// `cx`, and every call that can block takes `cx` mutably, so only a
     /// [`VeRef`] ([`VkpToken::hold`]) crosses one.
     pub(crate) fn rb_find<'t>(&'t self, _: &'t Cx<'_>, id: VmspaceId) -> Option<Found<'t>> {
-        let mut key = SearchKey::new(id);
         // A found entry is in the tree, live while the token is held.
-        // SAFETY: the tree of the live vkp; the key is what RB_FIND reads of one.
-        unsafe { VmspaceEntry::from_raw(b::vmspace_rb_tree_RB_FIND(self.vkp.root(), key.as_entry())).map(Found) }
+        // SAFETY: this thread holds vkp->token (the guard).
+        unsafe { VmspaceEntry::from_raw(rb_find_in(self.vkp, id)).map(Found) }
     }
 
     /// atomic_add_int(&ve->refs, 1) on an entry found under this token: a

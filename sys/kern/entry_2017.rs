@@ -19,7 +19,7 @@
 use super::object::{
     VkernelLwp, VkernelProc, Vmspace, VmspaceEntry, VmspaceId, VM_MAX_USER_ADDRESS, VM_MIN_USER_ADDRESS,
 };
-use super::sync::{atomic_point, SearchKey, TokenGuard, VkpToken};
+use super::sync::{atomic_point, rb_find_in, TokenGuard, VkpToken};
 use super::vm::{kfree, kmalloc_zeroed, pmap_pinit2, vmspace_alloc, vmspace_rel};
 use super::{kkassert, Cx, Kptr};
 use crate::bindings as b;
@@ -285,13 +285,14 @@ impl Found<'_> {
     }
 }
 
-/// RB_FIND(vmspace_rb_tree, &vkp->root, key) with key.id = id, the only
-/// field the compare function reads.
-fn rb_find<'t>(vkp: VkernelProc<'_>, id: VmspaceId) -> Option<Found<'t>> {
-    let mut key = SearchKey::new(id);
+/// The entry with this id in vkp's tree ([`rb_find_in`]).
+///
+/// # Safety
+/// The caller holds `vkp->token`, shared or exclusive, for `'t`.
+unsafe fn rb_find<'t>(vkp: VkernelProc<'_>, id: VmspaceId) -> Option<Found<'t>> {
     // A found entry is in the tree, live while the caller's token is held.
-    // SAFETY: the tree of the live vkp; the key is what RB_FIND reads of one.
-    unsafe { VmspaceEntry::from_raw(b::vmspace_rb_tree_RB_FIND(vkp.root(), key.as_entry())).map(Found) }
+    // SAFETY: the caller holds vkp->token (the contract).
+    unsafe { VmspaceEntry::from_raw(rb_find_in(vkp, id)).map(Found) }
 }
 
 /// `vkp->token` held shared (lwkt_gettoken_shared()): lookups only.
@@ -312,7 +313,8 @@ impl<'v> VkernelProc<'v> {
 impl SharedVkpToken<'_> {
     /// RB_FIND under the shared token: the entry borrows the guard and `cx`.
     pub(crate) fn rb_find<'t>(&'t self, _: &'t Cx<'_>, id: VmspaceId) -> Option<Found<'t>> {
-        rb_find(self.vkp, id)
+        // SAFETY: this thread holds vkp->token (the guard).
+        unsafe { rb_find(self.vkp, id) }
     }
 }
 
@@ -342,7 +344,8 @@ impl<'v> Removed<'v> {
 impl<'v> VkpToken<'v> {
     /// RB_FIND under the exclusive token.
     pub(crate) fn rb_find<'t>(&'t self, _: &'t Cx<'_>, id: VmspaceId) -> Option<Found<'t>> {
-        rb_find(self.vkp, id)
+        // SAFETY: this thread holds vkp->token (the guard).
+        unsafe { rb_find(self.vkp, id) }
     }
 
     /// The start of vmspace_entry_delete(ve, vkp, 1) for the caller's

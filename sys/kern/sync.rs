@@ -65,13 +65,13 @@ impl Refs<'_> {
     }
 }
 
-/// Userland builds only (cfg `model_atomic_points`, build.rs): the model's
+/// Userland builds only (cfg `model_checks`, build.rs): the model's
 /// switch point before an atomic operation `op` on `p`, as the model's
 /// machine/atomic.h has for the C original (the schedule explorer may run
 /// another thread there).  The kernel build has nothing here.
 #[inline(always)]
 pub(super) fn atomic_point(_p: *const c_void, _op: &core::ffi::CStr) {
-    #[cfg(model_atomic_points)]
+    #[cfg(model_checks)]
     {
         extern "C" {
             fn model_atomic_point(op: *const core::ffi::c_char, p: *const c_void);
@@ -183,25 +183,42 @@ impl<'v> VkpToken<'v> {
     }
 }
 
-/// The key of an RB_FIND on a vkp's tree: the compare function
-/// (rb_vmspace_compare(), in the shim) reads only `id` of it, the first
-/// field of `struct vmspace_entry`, so the key is that field alone rather
-/// than a whole entry on the stack (56 or 64 bytes of a lookup's frame).
-#[repr(C)]
-pub(super) struct SearchKey(*mut c_void);
-
-static_assertions::const_assert_eq!(core::mem::offset_of!(b::vmspace_entry, id), 0);
-
-impl SearchKey {
-    pub(super) fn new(id: super::VmspaceId) -> Self {
-        SearchKey(id.0)
+/// RB_FIND(vmspace_rb_tree, &vkp->root, key) for `key.id == id`, as
+/// DragonFly's macro walks the tree, with rb_vmspace_compare()'s order (ids
+/// compared as addresses).  Written here rather than called in the shim:
+/// the C file has RB_GENERATE in its own translation unit, where the
+/// compiler inlines RB_FIND into every lookup.  The shim still exports
+/// `vmspace_rb_tree_RB_FIND` for the rest of the kernel.
+///
+/// # Safety
+/// The caller holds `vkp->token`, shared or exclusive: the tree's nodes are
+/// live and unchanged while it is held.
+pub(super) unsafe fn rb_find_in(vkp: VkernelProc<'_>, id: super::VmspaceId) -> *mut b::vmspace_entry {
+    let root = vkp.root();
+    #[cfg(model_checks)]
+    {
+        extern "C" {
+            fn model_rb_check(head: *mut b::vmspace_rb_tree, op: *const core::ffi::c_char);
+        }
+        // SAFETY: the model checks that this thread holds vkp->token.
+        unsafe { model_rb_check(root, c"RB_FIND".as_ptr()) };
     }
-
-    /// The key as RB_FIND takes it, a `struct vmspace_entry *` of which only
-    /// `id` is read.
-    pub(super) fn as_entry(&mut self) -> *mut b::vmspace_entry {
-        ptr::addr_of_mut!(*self).cast()
+    let key = id.0 as usize;
+    // SAFETY: the tree of the live vkp, its nodes entries in it (the contract).
+    unsafe {
+        let mut node = (*root).rbh_root;
+        while !node.is_null() {
+            let here = (*node).id as usize;
+            node = if key < here {
+                (*node).rb_entry.rbe_left
+            } else if key > here {
+                (*node).rb_entry.rbe_right
+            } else {
+                return node;
+            };
+        }
     }
+    ptr::null_mut()
 }
 
 /// An RB_SCAN callback started by [`VkpToken::rb_scan`].

@@ -124,9 +124,27 @@ fn vmspace_ctl(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_ctl_args>, frame: TrapF
     let lp = td.td_lwp();
     let vkp = vkernel_of(lp.lwp_proc())?;
 
-    // The entry matters only without VMM.
-    let ve = if td.no_vmm() { Some(vkernel_find_vmspace(cx, vkp, uap.id(), None).ok_or(Error::ENOENT)?) } else { None };
+    // The entry matters only without VMM.  (Two calls of one inlined body:
+    // in each, whether there is an entry is known.)
+    if td.no_vmm() {
+        let ve = vkernel_find_vmspace(cx, vkp, uap.id(), None).ok_or(Error::ENOENT)?;
+        vmspace_ctl_run(cx, uap, frame, td, lp, Some(ve))
+    } else {
+        vmspace_ctl_run(cx, uap, frame, td, lp, None)
+    }
+}
 
+/// The rest of vmspace_ctl(), with the entry looked up (`None`: a VMM
+/// guest thread).
+#[inline(always)]
+fn vmspace_ctl_run(
+    cx: &mut Cx<'_>,
+    uap: Kptr<'_, b::vmspace_ctl_args>,
+    frame: TrapFrame<'_>,
+    td: Thread<'_>,
+    lp: Lwp<'_>,
+    ve: Option<ActiveRef<'_>>,
+) -> Result {
     if uap.cmd() != b::VMSPACE_CTL_RUN {
         return Err(Error::EOPNOTSUPP);
     }

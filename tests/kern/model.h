@@ -196,6 +196,20 @@ void	model_set_interleave(int on);
  * (to measure how the state space grew).  Kept across world resets.
  */
 void	model_set_atomic_points(int on);
+/*
+ * Token contention counting (docs/contention.md), off by default: with it
+ * on, every time a thread wants a token another thread holds in a
+ * conflicting mode (exclusive vs. anything) counts one wait for that
+ * token's name (t_desc: "vkernel" for vkp->token, "vmspace_token", ...):
+ * a contended lwkt_gettoken/lwkt_gettoken_shared, or a thread that blocked
+ * and cannot get its tokens back yet (once per wait).  Turning it on
+ * resets the counts.  model_contention_get() returns the i-th name seen
+ * with its waits and its lwkt_gettoken_shared and lwkt_gettoken calls, or
+ * 0 past the last.  Nothing else changes.
+ */
+void	model_contention_count(int on);
+int	model_contention_get(int i, const char **desc, long *waits,
+	    long *shared, long *excl);
 
 /*
  * The kernel's call sites of the vkernel hooks, with DragonFly's guards, to

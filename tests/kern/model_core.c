@@ -1165,3 +1165,22 @@ model_path_run(void *arg)
 		    path->which);
 	}
 }
+
+/*
+ * The lock check of the tree's operations (RB_MODEL_CHECK, <sys/vkernel.h>)
+ * for the port's RB_FIND, which the port writes in Rust (as the C file's
+ * compiler inlines RB_FIND into its lookups) and so cannot expand the
+ * macro: "The caller must hold vkp->token", shared for a find.
+ */
+void model_rb_check(struct vmspace_rb_tree *head, const char *op);
+
+void
+model_rb_check(struct vmspace_rb_tree *head, const char *op)
+{
+#ifdef _MODEL_RB_CHECKS
+	vmspace_rb_tree_RB_MODEL_CHECK(head, op);
+#else
+	(void)head;
+	(void)op;
+#endif
+}

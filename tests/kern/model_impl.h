@@ -32,6 +32,7 @@ struct model_thread {
 	struct lock	*wait_lock;	/* LOCKWAIT: the lock and mode */
 	int		wait_excl;
 	int		spinlocks;	/* spinlocks held */
+	int		tokwait_counted; /* this wait counted (contention) */
 	/* machine state the vkernel code changes */
 	register_t	pcb_fsbase;	/* set_user_TLS */
 	register_t	pcb_gsbase;

@@ -155,6 +155,98 @@ model_token_owner(lwkt_token_t tok)
 	return (tok->t_ref ? model_mt(tok->t_ref->tr_owner) : NULL);
 }
 
+static int model_lock_ok(struct lock *lk, struct thread *td, int excl);
+
+/* ---------------------------------------------------------------------- */
+/* Contention counting (off by default; model.h, docs/contention.md)      */
+
+#define MODEL_CONTENTION_NAMES	16
+
+static int model_contention_on;
+static struct {
+	const char	*desc;
+	long		waits;
+	long		gets[2];	/* lwkt_gettoken_shared, lwkt_gettoken */
+} model_contention[MODEL_CONTENTION_NAMES];
+
+void
+model_contention_count(int on)
+{
+	model_contention_on = on;
+	__builtin_memset(model_contention, 0, sizeof(model_contention));
+}
+
+int
+model_contention_get(int i, const char **desc, long *waits, long *shared,
+    long *excl)
+{
+	if (i < 0 || i >= MODEL_CONTENTION_NAMES ||
+	    model_contention[i].desc == NULL)
+		return (0);
+	*desc = model_contention[i].desc;
+	*waits = model_contention[i].waits;
+	*shared = model_contention[i].gets[0];
+	*excl = model_contention[i].gets[1];
+	return (1);
+}
+
+/* The table index of tok's name (-1 when the table is full). */
+static int
+model_contention_slot(lwkt_token_t tok)
+{
+	const char *d = tok->t_desc ? tok->t_desc : "?";
+	int i;
+
+	for (i = 0; i < MODEL_CONTENTION_NAMES; ++i) {
+		if (model_contention[i].desc == NULL)
+			model_contention[i].desc = d;
+		if (__builtin_strcmp(model_contention[i].desc, d) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* mt waits for tok: one wait for tok's name, once per wait of mt. */
+static void
+model_contention_wait(struct model_thread *mt, lwkt_token_t tok)
+{
+	int i;
+
+	if (!model_contention_on || mt->tokwait_counted)
+		return;
+	mt->tokwait_counted = 1;
+	if ((i = model_contention_slot(tok)) >= 0)
+		model_contention[i].waits++;
+}
+
+/* A lwkt_gettoken (excl) or lwkt_gettoken_shared of tok. */
+static void
+model_contention_get_token(lwkt_token_t tok, int excl)
+{
+	int i;
+
+	if (model_contention_on && (i = model_contention_slot(tok)) >= 0)
+		model_contention[i].gets[excl != 0]++;
+}
+
+/* A stopped thread that cannot get its tokens back: count the first. */
+static void
+model_contention_check(struct model_thread *mt)
+{
+	struct lwkt_tokref *ref;
+
+	if (!model_contention_on || mt->tokwait_counted ||
+	    (mt->wait_lock != NULL &&
+	    !model_lock_ok(mt->wait_lock, &mt->td, mt->wait_excl)))
+		return;
+	for (ref = &mt->td.td_toks_base; ref < mt->td.td_toks_stop; ++ref) {
+		if (!model_tokref_ok(ref)) {
+			model_contention_wait(mt, ref->tr_tok);
+			return;
+		}
+	}
+}
+
 static void
 model_gettoken(lwkt_token_t tok, int excl, const char *fn)
 {
@@ -174,6 +266,7 @@ model_gettoken(lwkt_token_t tok, int excl, const char *fn)
 	ref->tr_count = excl ? TOK_EXCLUSIVE | TOK_EXCLREQ : TOK_EXCLREQ;
 	ref->tr_owner = &mt->td;
 	++mt->td.td_toks_stop;
+	model_contention_get_token(tok, excl);
 	if (model_tokref_ok(ref)) {
 		model_tokref_take(ref);
 		mt->td.td_toks_have = mt->td.td_toks_stop;
@@ -183,6 +276,7 @@ model_gettoken(lwkt_token_t tok, int excl, const char *fn)
 		/* Contended: switch away until every token can be had. */
 		mt->td.td_wmesg = tok->t_desc;
 		++tok->t_collisions;
+		model_contention_wait(mt, tok);
 		host_snprintf(what, sizeof(what), "token %s held by %s",
 		    model_nm(tok), model_token_holder(tok));
 		model_switch_point(MODEL_TS_TOKWAIT, what);
@@ -592,7 +686,11 @@ model_runnable(struct thread *td)
 	case MODEL_TS_LOCKWAIT:
 		if (model_thread_uses_freed(mt))
 			return (0);
-		return (model_wait_over(mt));
+		if (!model_wait_over(mt)) {
+			model_contention_check(mt);
+			return (0);
+		}
+		return (1);
 	default:
 		return (0);
 	}
@@ -613,6 +711,7 @@ model_resume(struct thread *td)
 	globaldata->gd_curthread = td;
 	model_w.running = mt;
 	mt->state = MODEL_TS_RUNNING;
+	mt->tokwait_counted = 0;
 	host_fault_arm(1);
 	host_ctx_switch(host_ctx_self(), mt->ctx);
 	host_fault_arm(0);

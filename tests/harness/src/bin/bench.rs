@@ -11,7 +11,9 @@
 //!                          rep, median ns per call; and "floor", ns: the
 //!                          harness's own cost per step
 //!
-//! Built in release mode (the kernel object's opt-level) with feature `port`.
+//! Built in release mode (the kernel object's opt-level) with feature `port`
+//! (c2e7bb204e) or `rev-22b7a3dbf6` (REV=22b7a3dbf6: that revision's port and
+//! C, and its cache-path workloads).
 
 #[cfg(not(feature = "port"))]
 fn main() {

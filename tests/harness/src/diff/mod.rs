@@ -95,14 +95,25 @@ pub enum AllowedDivergence {
     /// `vmspace_entry` pointer (a kernel page fault or memory corruption);
     /// the port, as DragonFly e1ea8b243e, only clears `vklp->ve`.
     TdVmmLwpExit,
+    /// sys_vmspace_destroy() at 22b7a3dbf6 answering EBUSY (another active
+    /// reference on the entry): the C original does not drop the active
+    /// reference its own lookup took (`vkernel_find_vmspace(vkp, id, 1)`),
+    /// so `ve->refs` stays one above its users for good (a later destroy of
+    /// the entry is EBUSY again, and the vkernel's exit panics in
+    /// rb_vmspace_delete, "invalid refs N"); the port drops it.  Only at
+    /// REV=22b7a3dbf6; recognised at the EBUSY step itself (same result,
+    /// same trace, the entry's refs one higher in the C's state).
+    DestroyEbusyLeak,
 }
 
 impl AllowedDivergence {
-    pub const ALL: &'static [AllowedDivergence] = &[AllowedDivergence::TdVmmLwpExit];
+    pub const ALL: &'static [AllowedDivergence] =
+        &[AllowedDivergence::TdVmmLwpExit, AllowedDivergence::DestroyEbusyLeak];
 
     pub fn name(self) -> &'static str {
         match self {
             AllowedDivergence::TdVmmLwpExit => "td_vmm-lwp-exit",
+            AllowedDivergence::DestroyEbusyLeak => "destroy-ebusy-leak",
         }
     }
 
@@ -112,6 +123,11 @@ impl AllowedDivergence {
                 "vkernel_lwp_exit on a VMM guest running a VMSPACE: C uses the user id in vklp->ve \
                  as a vmspace_entry (warning, pmap_setlwpvm, refs-- through the id: page fault); \
                  the port clears vklp->ve (DragonFly e1ea8b243e)"
+            }
+            AllowedDivergence::DestroyEbusyLeak => {
+                "vmspace_destroy EBUSY at 22b7a3dbf6: C keeps its lookup's active reference \
+                 (ve->refs one too high for good: later destroys EBUSY, exit panics \
+                 \"rb_vmspace_delete: invalid refs N\"); the port drops it"
             }
         }
     }
@@ -406,7 +422,123 @@ pub fn classify(pre: &PreState, step: &Step, c: &StepOutcome, rust: &StepOutcome
     if td_vmm_lwp_exit(pre, step, c, rust) {
         return Some(AllowedDivergence::TdVmmLwpExit);
     }
+    if destroy_ebusy_leak(step, c, rust) {
+        return Some(AllowedDivergence::DestroyEbusyLeak);
+    }
     None
+}
+
+/// [`AllowedDivergence::DestroyEbusyLeak`]: at 22b7a3dbf6, a destroy that
+/// both sides answer EBUSY with the same trace (the dropped reference is an
+/// atomic, not traced), and states that differ only in that entry's `refs`,
+/// one higher in the C's.
+fn destroy_ebusy_leak(step: &Step, c: &StepOutcome, rust: &StepOutcome) -> bool {
+    let Step::Destroy { id, .. } = *step else {
+        return false;
+    };
+    let ebusy = Some(ffi::EBUSY as i64);
+    crate::REV == "22b7a3dbf6"
+        && c.ret == ebusy
+        && rust.ret == ebusy
+        && c.called == rust.called
+        && c.sysmsg_result == rust.sysmsg_result
+        && c.trace == rust.trace
+        && c.fault == rust.fault
+        && refs_leaked(c.dump.as_deref(), rust.dump.as_deref(), &[(id, 1)])
+}
+
+/// Which allowed divergence, if any, explains the difference between two
+/// concurrent runs of `steps` under the same schedule (a policy chooser,
+/// as the concurrent directed scenarios have: the port's extra switch
+/// point does not change its choices).  Only
+/// [`AllowedDivergence::DestroyEbusyLeak`]: at 22b7a3dbf6, every call the
+/// same result on both sides, the same trace and fault, and states that
+/// differ only in the `refs` of the entries the EBUSY destroys named, the
+/// C's higher by the number of those destroys.
+pub fn classify_concurrent(
+    steps: &[Step],
+    c: &ConcurrentOutcome,
+    rust: &ConcurrentOutcome,
+) -> Option<AllowedDivergence> {
+    if crate::REV != "22b7a3dbf6" || c.calls.len() != rust.calls.len() {
+        return None;
+    }
+    let ebusy = Some(ffi::EBUSY as i64);
+    let mut leaks: Vec<(u64, u32)> = Vec::new();
+    for (s, (a, b)) in steps.iter().zip(c.calls.iter().zip(&rust.calls)) {
+        if a.ret != b.ret || a.sysmsg_result != b.sysmsg_result || a.called != b.called {
+            return None;
+        }
+        if let (Step::Destroy { id, .. }, true) = (s, a.ret == ebusy) {
+            match leaks.iter_mut().find(|(i, _)| i == id) {
+                Some(l) => l.1 += 1,
+                None => leaks.push((*id, 1)),
+            }
+        }
+    }
+    let norm = |v: &[String]| v.iter().map(|l| normalise(l)).collect::<Vec<_>>();
+    let fault = |o: &ConcurrentOutcome| o.fault.as_ref().map(|f| normalise(&f.message));
+    let (cd, rd) = (c.dump.as_deref().map(normalise), rust.dump.as_deref().map(normalise));
+    (!leaks.is_empty()
+        && norm(&c.trace) == norm(&rust.trace)
+        && fault(c) == fault(rust)
+        && refs_leaked(cd.as_deref(), rd.as_deref(), &leaks))
+    .then_some(AllowedDivergence::DestroyEbusyLeak)
+}
+
+/// Whether two state dumps differ exactly in the `refs` of the entries
+/// `leaks` names (by id), the C's (`c`) higher by the count given, and in
+/// nothing else.  The 2017 dump's entry line is
+/// `ve#N id=0x.. refs=0x.. cache_refs=.. flags=.. vmspace=..`.
+pub fn refs_leaked(c: Option<&str>, rust: Option<&str>, leaks: &[(u64, u32)]) -> bool {
+    let (Some(c), Some(rust)) = (c, rust) else {
+        return false;
+    };
+    // (the line without its refs, id, refs) of an entry line.
+    fn entry(l: &str) -> Option<(String, u64, u32)> {
+        let t = l.trim_start();
+        if !t.starts_with("ve#") {
+            return None;
+        }
+        let field = |k: &str| -> Option<(usize, usize)> {
+            let i = t.find(k)? + k.len();
+            let n = t[i..].find(' ').map_or(t.len(), |e| i + e);
+            Some((i, n))
+        };
+        let (i, n) = field(" id=0x")?;
+        let id = u64::from_str_radix(&t[i..n], 16).ok()?;
+        let (i, n) = field(" refs=0x")?;
+        let refs = u32::from_str_radix(&t[i..n], 16).ok()?;
+        Some((format!("{}{}", &t[..i], &t[n..]), id, refs))
+    }
+    let (cl, rl): (Vec<&str>, Vec<&str>) = (c.lines().collect(), rust.lines().collect());
+    if cl.len() != rl.len() {
+        return false;
+    }
+    // Each leaking entry once, though its line shows again under every
+    // process that shares the vkernel_proc (fork): a repeat must be the
+    // same entry line with the same difference.
+    let mut seen: Vec<(u64, String)> = Vec::new();
+    for (a, b) in cl.iter().zip(&rl) {
+        if a == b {
+            continue;
+        }
+        let (Some((ra, ida, na)), Some((rb, idb, nb))) = (entry(a), entry(b)) else {
+            return false;
+        };
+        let Some(&(_, k)) = leaks.iter().find(|(i, _)| *i == ida) else {
+            return false;
+        };
+        if ra != rb || ida != idb || na != nb.wrapping_add(k) {
+            return false;
+        }
+        match seen.iter().find(|(i, _)| *i == ida) {
+            Some((_, line)) if *line != ra => return false,
+            Some(_) => {}
+            None => seen.push((ida, ra)),
+        }
+    }
+    seen.len() == leaks.len()
 }
 
 /// [`AllowedDivergence::TdVmmLwpExit`]: the step reaches vkernel_lwp_exit()

@@ -314,6 +314,9 @@ pub enum Verdict {
 /// phase with `harness::diff` (stopping at an allowed divergence, past
 /// which the worlds differ), then the final state.
 pub fn compare(sc: &Scenario, c: &Run, rust: &Run) -> Verdict {
+    if let Some(v) = ebusy_leak(sc, c, rust) {
+        return v;
+    }
     if c.decisions.iter().map(|d| d.chosen).ne(rust.decisions.iter().map(|d| d.chosen)) || rust.mismatch.is_some() {
         return Verdict::Unexpected(format!(
             "the schedule does not fit both runs (decision {:?}): C took {}, Rust took {}",
@@ -352,4 +355,62 @@ pub fn compare(sc: &Scenario, c: &Run, rust: &Run) -> Verdict {
         return Verdict::Unexpected(format!("final state differs:\n{}", diff::line_diff(&lines(&dc), &lines(&dr))));
     }
     Verdict::Same
+}
+
+/// The allowed divergence [`AllowedDivergence::DestroyEbusyLeak`] under a
+/// schedule (22b7a3dbf6 only): the C's first destroy answered EBUSY in
+/// phase `p`.  The port's fix (dropping the lookup's reference) is one
+/// atomic more, so one switch point more: from that destroy on the C's
+/// schedule no longer fits the port's run, and the comparison has to stop
+/// there, as after any allowed divergence.  Required: every phase before
+/// `p` the same (each concurrent phase under the same schedule); in phase
+/// `p` the port's destroy answered EBUSY too (it decided before the extra
+/// switch point), and a sequential `p` is classified by
+/// `diff::compare_step` (same trace, the entry's refs one higher in the
+/// C's state).  The port's own invariants are checked on its whole run
+/// regardless.  None: not this case, compare as usual.
+fn ebusy_leak(sc: &Scenario, c: &Run, rust: &Run) -> Option<Verdict> {
+    if crate::REV != "22b7a3dbf6" {
+        return None;
+    }
+    let ebusy = Some(crate::ffi::EBUSY as i64);
+    let is_destroy = |s: &Step| matches!(s, Step::Destroy { .. });
+    let p = sc.phases.iter().zip(&c.phases).position(|(ph, run)| match (ph, run) {
+        (Phase::Seq(s), PhaseRun::Seq(o)) => is_destroy(s) && o.out.ret == ebusy,
+        (Phase::Conc(ss), PhaseRun::Conc(o)) => ss.iter().zip(&o.calls).any(|(s, o)| is_destroy(s) && o.ret == ebusy),
+        _ => false,
+    })?;
+    for (i, (phase, (a, b))) in sc.phases.iter().zip(c.phases.iter().zip(&rust.phases)).enumerate().take(p + 1) {
+        match (phase, a, b) {
+            (Phase::Seq(step), PhaseRun::Seq(a), PhaseRun::Seq(b)) => {
+                match diff::compare_step(i, &a.pre, step, &a.out, &b.out) {
+                    diff::Verdict::Same if i < p => {}
+                    diff::Verdict::Allowed(x) if i == p && x.kind == AllowedDivergence::DestroyEbusyLeak => {
+                        return Some(Verdict::Allowed(x.kind, x.divergence.render()));
+                    }
+                    _ => return None,
+                }
+            }
+            (Phase::Conc(steps), PhaseRun::Conc(a), PhaseRun::Conc(b)) if i < p => {
+                diff::compare_concurrent(i, steps, a, b).ok()?;
+            }
+            (Phase::Conc(steps), PhaseRun::Conc(a), PhaseRun::Conc(b)) => {
+                let k = steps.iter().zip(&a.calls).position(|(s, o)| is_destroy(s) && o.ret == ebusy)?;
+                if b.calls.get(k)?.ret != ebusy {
+                    return None;
+                }
+                return Some(Verdict::Allowed(
+                    AllowedDivergence::DestroyEbusyLeak,
+                    format!(
+                        "phase {i} (concurrent): call {k} {:?} answered EBUSY on both sides; the C keeps its \
+                         lookup's reference, the port drops it (an atomic, so a switch point the C does not \
+                         have: the runs are not compared past it)",
+                        steps[k]
+                    ),
+                ));
+            }
+            _ => return None,
+        }
+    }
+    None
 }

@@ -90,7 +90,8 @@ struct name {								\
  * Model threads switch only at kernel calls, so an unlocked tree operation
  * could never show as a race: it is checked instead.
  */
-#if defined(_KERNEL) && defined(INVARIANTS) && !defined(__code_model_kernel__)
+#if defined(_KERNEL) && defined(INVARIANTS) && !defined(__code_model_kernel__) && \
+    !defined(MODEL_NO_ATOMIC_POINTS)
 #define _MODEL_RB_CHECKS	1
 #define RB_MODEL_CHECK(name, head, op)	name##_RB_MODEL_CHECK(head, op)
 #else
