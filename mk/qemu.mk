@@ -18,12 +18,17 @@
 #       iterations, ok|FAILED`; fails on a difference, a panic, a failed
 #       stress, or a self-check that sees nothing.
 #   make qemu-ci
-#       (CI) the guest program builds, shellcheck and py_compile of the
+#       (CI) the guest program builds (for both revisions), shellcheck and py_compile of the
 #       scripts, the report's unit test, the skip path.
 
-DFLY_WORK   ?= target/dfly
+# REV=22b7a3dbf6: the same from the tree at 22b7a3dbf6 (DragonFly 5.0's
+# lock-free vm_vmspace.c) with the 2017 port (kmod.mk REV=22b7a3dbf6), in
+# target/dfly-22b7a3dbf6; no self-check kernel (c2e7bb204e's); the guest
+# program built for 5.0's struct malloc_type (docs/qemu.md, "Revisions").
+DFLY_WORK   ?= $(if $(filter c2e7bb204e,$(REV)),target/dfly,target/dfly-$(REV))
 DFLY_MIRROR ?=
 DFLY_SRC    ?=
+DFLY_REV    ?= $(REV)
 export DFLY_WORK DFLY_MIRROR DFLY_SRC
 
 QEMU_SH := $(wildcard scripts/dfly/*.sh tests/qemu/*.sh)
@@ -31,15 +36,17 @@ QEMU_PY := $(wildcard scripts/dfly/*.py)
 
 .PHONY: dfly-kernel qemu-test qemu-ci
 dfly-kernel:
-	@sh scripts/dfly/kernels.sh
+	@DFLY_REV=$(DFLY_REV) sh scripts/dfly/kernels.sh
 
 qemu-test: dfly-kernel
-	@sh scripts/dfly/qemu-test.sh
+	@DFLY_REV=$(DFLY_REV) sh scripts/dfly/qemu-test.sh
 
 qemu-ci: $(DEPS)
 	@if [ -f tests/qemu/build.sh ]; then \
 		mkdir -p target/qemu-ci && sh tests/qemu/build.sh target/qemu-ci/init && \
-		echo "qemu-ci: guest program built (tests/qemu/build.sh)"; \
+		echo "qemu-ci: guest program built (tests/qemu/build.sh)" && \
+		sh tests/qemu/build.sh target/qemu-ci/init-22b7a3dbf6 22b7a3dbf6 && \
+		echo "qemu-ci: guest program for 22b7a3dbf6 built (tests/qemu/build.sh OUT 22b7a3dbf6)"; \
 	else echo "qemu-ci: tests/qemu/build.sh does not exist yet: no guest program to build"; fi
 	shellcheck -s sh $(QEMU_SH)
 	PYTHONPYCACHEPREFIX=$(abspath target/pycache) python3 -m py_compile $(QEMU_PY)

@@ -3,6 +3,7 @@
 
   check-kernels.py --src SRC --builddir DIR --exports FILE
                    --stock KERNEL.debug --port KERNEL.debug [--model KERNEL.debug]
+                   [--rev c2e7bb204e|22b7a3dbf6]
 
 SRC is the scratch DragonFly tree, DIR the stock kernel's build directory
 (for compiling against the tree's headers with its opt_global.h).  Checks:
@@ -14,6 +15,8 @@ SRC is the scratch DragonFly tree, DIR the stock kernel's build directory
    and in the port kernel from sys/vm/vm_vmspace.rs (entry points) or
    module/vm_vmspace_shim.c (RB functions).  The port kernel has no file
    symbol vm_vmspace.c at all (no C object linked beside the port).
+   With --rev 22b7a3dbf6 the entry points must come from the 2017 port,
+   sys/vm/vm_vmspace_22b7a3dbf6.rs.
 2. The system call table: the numbers of vmspace_create ... vmspace_pwrite
    from sys/kern/syscalls.master; struct sysent's size and sy_call offset
    by compiling sys/sys/sysent.h; the table's bytes (symbol `sysent`) read
@@ -165,6 +168,7 @@ def main():
     ap.add_argument("--stock", required=True)
     ap.add_argument("--port", required=True)
     ap.add_argument("--model")
+    ap.add_argument("--rev", default="c2e7bb204e", choices=["c2e7bb204e", "22b7a3dbf6"])
     a = ap.parse_args()
 
     problems = []
@@ -178,10 +182,11 @@ def main():
     kernels = {"stock": Elf(a.stock), "port": Elf(a.port)}
     if a.model:
         kernels["model"] = Elf(a.model)
+    port_rs = "sys/vm/vm_vmspace.rs" if a.rev == "c2e7bb204e" else f"sys/vm/vm_vmspace_{a.rev}.rs"
     want = {
         "stock": lambda name: "sys/vm/vm_vmspace.c",
         "port": lambda name: ("module/vm_vmspace_shim.c" if name.startswith("vmspace_rb_tree_RB_")
-                              else "sys/vm/vm_vmspace.rs"),
+                              else port_rs),
     }
     want["model"] = want["port"]
 
@@ -209,7 +214,7 @@ def main():
                 bad(f"{kind}: {name} at 0x{addr:x} comes from {f}, not {expect}")
         print(f"check-kernels: {kind}: {n_ok} of {len(exports)} exported functions from "
               + ("sys/vm/vm_vmspace.c" if kind == "stock"
-                 else "sys/vm/vm_vmspace.rs (entry points) and module/vm_vmspace_shim.c (RB)"))
+                 else f"{port_rs} (entry points) and module/vm_vmspace_shim.c (RB)"))
         if kind != "stock" and "vm_vmspace.c" in k.file_symbols():
             bad(f"{kind}: a file symbol vm_vmspace.c: the C object is linked too")
 

@@ -14,9 +14,17 @@
 #   5. scripts/dfly/check-kernels.py on the linked stock and port kernels.
 # Results: $DFLY_WORK/kernels/{stock,port,model}/kernel{,.debug}.
 #
+# DFLY_REV (make's REV) is the revision of vm_vmspace.c, of the tree and of
+# the port: c2e7bb204e (default) or 22b7a3dbf6 (DragonFly 5.0's lock-free
+# version: the tree at that commit, the config with
+# tests/qemu/QEMUVMS.22b7a3dbf6 appended if it exists, the port kernel's
+# bmake run with REV=22b7a3dbf6, which reaches kmod.mk through the
+# sys/conf/files entry; no self-check kernel, step 4 is c2e7bb204e's).
+#
 # Environment: DFLY_MIRROR (a git clone of DragonFly's source, bare or not)
 # or DFLY_SRC (an extracted tree with sys include share/mk usr.sbin/config);
-# DFLY_WORK (default target/dfly), DFLY_JOBS (default 2), DFLY_REV.
+# DFLY_WORK (default target/dfly, target/dfly-REV for another DFLY_REV),
+# DFLY_JOBS (default 2), DFLY_REV.
 # Without DFLY_MIRROR and DFLY_SRC it says so and exits 0 (CI has neither).
 set -eu
 
@@ -54,8 +62,19 @@ if [ -z "${DFLY_MIRROR:-}" ] && [ -z "${DFLY_SRC:-}" ]; then
 	echo "dfly-kernel: skipped: no DragonFly source (set DFLY_MIRROR=<git clone of DragonFly's source> or DFLY_SRC=<extracted tree>; docs/qemu.md)"
 	exit 0
 fi
-mkdir -p "${DFLY_WORK:-$top/target/dfly}"
-work=$(cd "${DFLY_WORK:-$top/target/dfly}" && pwd)
+# What differs for the 2017 revision: its own default work dir, the REV the
+# port kernel's build passes to kmod.mk, no self-check kernel, the paths of
+# the tree it needs beyond c2e7bb204e's.
+case $rev in
+# (22b7a3dbf6's sys/sys/md5.h includes <openssl/md5.h>, from the
+# kernel build's -I${SYSDIR}/../crypto/libressl/include: one more path of
+# the tree.)
+c2e7bb204e) defwork=$top/target/dfly portrev='' extra='' ;;
+22b7a3dbf6) defwork=$top/target/dfly-$rev portrev=REV=$rev extra=crypto/libressl/include ;;
+*) echo "dfly-kernel: FAILED: DFLY_REV=$rev: the port exists for c2e7bb204e and 22b7a3dbf6" >&2; exit 1 ;;
+esac
+mkdir -p "${DFLY_WORK:-$defwork}"
+work=$(cd "${DFLY_WORK:-$defwork}" && pwd)
 src=$work/src
 logs=$work/logs
 mkdir -p "$logs"
@@ -87,16 +106,18 @@ if [ "$(cat "$work/src.stamp" 2>/dev/null)" != "$origin" ]; then
 		git -C "$DFLY_MIRROR" rev-parse -q --verify "$rev^{commit}" >/dev/null ||
 			fail "$DFLY_MIRROR has no commit $rev"
 		# Through a file, so that a failing git archive stops the run.
-		git -C "$DFLY_MIRROR" archive -o "$work/src.tar" "$rev" sys include share/mk usr.sbin/config \
+		# shellcheck disable=SC2086
+		git -C "$DFLY_MIRROR" archive -o "$work/src.tar" "$rev" sys include share/mk usr.sbin/config $extra \
 			2>"$logs/git-archive.log" || { cat "$logs/git-archive.log"; fail "git archive $rev"; }
 		tar -xf "$work/src.tar" -C "$src"
 		rm -f "$work/src.tar"
 	else
-		for d in sys include share/mk usr.sbin/config; do
+		for d in sys include share/mk usr.sbin/config $extra; do
 			[ -d "$DFLY_SRC/$d" ] || fail "DFLY_SRC=$DFLY_SRC has no $d"
 		done
 		echo "dfly-kernel: DFLY_SRC is used as it is: it should be DragonFly at $rev"
-		(cd "$DFLY_SRC" && tar -cf - --exclude=sys/compile sys include share/mk usr.sbin/config) |
+		# shellcheck disable=SC2086
+		(cd "$DFLY_SRC" && tar -cf - --exclude=sys/compile sys include share/mk usr.sbin/config $extra) |
 			tar -x -C "$src"
 	fi
 	cp "$src/sys/conf/files" "$work/files.orig"
@@ -137,8 +158,24 @@ chmod +x "$work/bin/make"
 # place of Linux's.  NO_WERROR: gcc 12 warns where DragonFly's gcc did not
 # (no real error; docs/qemu.md).  kmod.mk gets no CARGO/RUSTC from here:
 # the kernel build runs it exactly as docs/kernel.md tells users to.
+# At 22b7a3dbf6, kern.pre.mk links the kernel through ${CC} (SYSTEM_LD,
+# `${CC} -nostdlib -Wl,...`), not ${LD} as at c2e7bb204e: Debian's gcc
+# driver adds -pie (ld refuses locore.o's absolute relocations),
+# --as-needed (hack.So dropped, no .dynamic, `_DYNAMIC` undefined),
+# --build-id and --eh-frame-hdr.  So SYSTEM_LD is given on the command line
+# as the ld command that line stands for: its -Wl options (with pc64's
+# max-page-size) passed to ${LD} directly, as c2e7bb204e's kern.pre.mk does.
+# (Single quotes: bmake expands these variables, not sh.)
+sysld=
+# shellcheck disable=SC2016
+if [ "$rev" = 22b7a3dbf6 ]; then
+	sysld='@${LD} --hash-style=sysv -Bdynamic -T $S/platform/$P/conf/ldscript.$M'
+	sysld="$sysld"' -export-dynamic -dynamic-linker /red/herring -o ${.TARGET} -X ${SYSTEM_OBJS} vers.o'
+	sysld="$sysld"' -z max-page-size=0x200000'
+fi
 kmake() {
 	(dir=$1; shift; cd "$dir" &&
+		if [ -n "$sysld" ]; then set -- "SYSTEM_LD=$sysld" "$@"; fi &&
 		PATH=$work/bin:$PATH nice -n 10 bmake -m "$src/share/mk" \
 			MACHINE_PLATFORM=pc64 HOST_BINUTILSVER=binutils NO_MODULES=1 \
 			CCVER=gcc50 CC=gcc NO_WERROR=1 WERROR= \
@@ -158,6 +195,13 @@ set_files() {
 		{ print }
 		END { exit n != 1 }' "$work/files.orig" >"$src/sys/conf/files" ||
 		fail "sys/conf/files: no single vm/vm_vmspace.c line to replace"
+}
+
+# The config file tests/qemu/$conf, with its revision's fragment
+# tests/qemu/$conf.$rev appended when there is one, on stdout.
+qemu_conf() {
+	cat "$top/tests/qemu/$conf"
+	if [ -f "$top/tests/qemu/$conf.$rev" ]; then cat "$top/tests/qemu/$conf.$rev"; fi
 }
 
 # config(8) for kernel $1 (config file $2, build directory compile/$1);
@@ -180,9 +224,10 @@ publish() {
 # 3. The stock kernel.  assym.s first, alone: without `make depend` nothing
 #    orders it (and the forwarding headers it builds) before the assembler
 #    and C files that include them, and a parallel build can miss it.
-step "stock kernel ($conf, C vm_vmspace.c)"
+step "stock kernel ($conf, C vm_vmspace.c${portrev:+ at $rev})"
 set_files stock
-run_config "$conf" "$top/tests/qemu/$conf"
+qemu_conf >"$work/$conf"
+run_config "$conf" "$work/$conf"
 stock=$src/sys/compile/$conf
 logged "$logs/stock-assym.log" kmake "$stock" assym.s
 logged "$logs/stock.log" kmake "$stock" -j"$jobs"
@@ -206,11 +251,14 @@ derive() {
 
 # 4. The port kernel, built as docs/kernel.md says (kmod.mk runs cargo with
 #    the kernel's CC and CFLAGS; KKASSERTs from opt_global.h's INVARIANTS).
-step "port kernel (${conf}_RS, vm_vmspace.o by kmod.mk)"
-{ cat "$top/tests/qemu/$conf"; echo "makeoptions	VMSPACE_RS=$top"; } >"$work/${conf}_RS"
+step "port kernel (${conf}_RS, vm_vmspace.o by kmod.mk${portrev:+ $portrev})"
+{ qemu_conf; echo "makeoptions	VMSPACE_RS=$top"; } >"$work/${conf}_RS"
 set_files kmod.mk
 derive "${conf}_RS" "$work/${conf}_RS"
-logged "$logs/port.log" kmake "$src/sys/compile/${conf}_RS" -j"$jobs"
+# For 22b7a3dbf6, REV=22b7a3dbf6 on bmake's command line: bmake passes it in
+# MAKEFLAGS to the entry's ${MAKE} -f kmod.mk, whose REV it sets.
+# shellcheck disable=SC2086
+logged "$logs/port.log" kmake "$src/sys/compile/${conf}_RS" -j"$jobs" $portrev
 # kernel-build.sh notes what the object was built against: this kernel's
 # flags, with INVARIANTS from its opt_global.h.
 headers=$(cat "$src/sys/compile/${conf}_RS/vm_vmspace.o.headers")
@@ -236,6 +284,7 @@ publish "${conf}_RS" port
 #    b01afda added would refuse to compile it).  It shares this repo's
 #    kernel target dir, so core and the build dependencies are not built
 #    again; cargo keeps the copy's package (another path) apart.
+if [ "$rev" = c2e7bb204e ]; then
 step "self-check object (model headers before b01afda)"
 sc=$work/selfcheck
 rm -rf "$sc/repo"
@@ -256,14 +305,27 @@ derive "${conf}_MODEL" "$work/${conf}_MODEL"
 logged "$logs/model.log" kmake "$src/sys/compile/${conf}_MODEL" -j"$jobs"
 publish "${conf}_MODEL" model
 set_files stock
+else
+# The pre-b01afda object is c2e7bb204e's (its model headers and abi.rs pin);
+# the 2017 port has no such known-wrong object here.  qemu-test boots no
+# self-check kernel for this revision, and says so.
+step "self-check kernel: skipped at $rev (its known-wrong object is c2e7bb204e's model-header build)"
+rm -rf "$work/kernels/model"
+set_files stock
+fi
 
 # 6. The linked kernels: entry points and RB functions from the port's
 #    sources, the system call table pointing at them, nothing left undefined
 #    that the stock kernel defines.
 step "checking the linked kernels"
+if [ "$rev" = c2e7bb204e ]; then
+	set -- --model "$work/kernels/model/kernel.debug"
+else
+	set -- --rev "$rev"
+fi
 python3 "$top/scripts/dfly/check-kernels.py" --src "$src" --builddir "$stock" \
 	--exports "$top/module/vm_vmspace.exports" --stock "$work/kernels/stock/kernel.debug" \
-	--port "$work/kernels/port/kernel.debug" --model "$work/kernels/model/kernel.debug" \
+	--port "$work/kernels/port/kernel.debug" "$@" \
 	>"$logs/check-kernels.log" 2>&1 || { cat "$logs/check-kernels.log"; fail "check-kernels.py"; }
 cat "$logs/check-kernels.log"
 step "done"

@@ -85,7 +85,7 @@ void bench_run(void)
 	img_reset();
 	r = SC3(SYS_vmspace_create, ID(0), 0, 0);
 	if (r == 0)
-		r = SC7(SYS_vmspace_mmap, ID(0), 0, USER_SIZE, PROT_READ | PROT_WRITE,
+		r = SC7(SYS_vmspace_mmap, ID(0), 0, USER_SIZE, PROT_VM,
 		    MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED, img_fd, 0);
 	if (r == 0)
 		r = SC5(SYS_vmspace_mcontrol, ID(0), 0, USER_SIZE, MADV_SETMAP,

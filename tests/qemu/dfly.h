@@ -1,5 +1,11 @@
 /*
- * dfly.h: the DragonFly BSD x86_64 ABI this program needs, at c2e7bb204e.
+ * dfly.h: the DragonFly BSD x86_64 ABI this program needs, at c2e7bb204e;
+ * with VMT_REV_22B7A3DBF6 (tests/qemu/build.sh OUT 22b7a3dbf6), at
+ * 22b7a3dbf6 (DragonFly 5.0): VM_MAX_USER_ADDRESS 2 MB lower and
+ * struct malloc_type's per-cpu counters in cache-aligned struct malloc_use.
+ * The system call numbers, errno values and the other layouts used here are
+ * the same at both revisions (checked against syscalls.master and the
+ * headers of both).
  *
  * Written for this program from DragonFly's sys/kern/syscalls.master and
  * the layouts of its headers (no DragonFly header is included: the program
@@ -84,7 +90,13 @@
 
 /* user address space (platform/pc64/include/vmparam.h) */
 #define VM_MIN_USER_ADDRESS	0x0UL
+#ifndef VMT_REV_22B7A3DBF6
 #define VM_MAX_USER_ADDRESS	0x800000000000UL
+#else
+/* UVADDR(NUPDP_USER - 1, NPDPEPG - 1, NPDEPG - 1, 0): the top 2 MB left out
+   (the AMD prefetch erratum, DragonFly 4.7 on) */
+#define VM_MAX_USER_ADDRESS	0x7fffffe00000UL
+#endif
 #define PAGE_SIZE		4096UL
 
 /* virtual page table entries (sys/vkernel.h) */
@@ -172,6 +184,7 @@ struct kld_sym_lookup {
 	unsigned long symsize;
 };
 
+#ifndef VMT_REV_22B7A3DBF6
 /*
  * struct malloc_type (sys/malloc.h) with SMP_MAXCPU 256: the kernel's
  * accounting of one malloc type, read through /dev/kmem.  4200 bytes.
@@ -192,6 +205,29 @@ struct malloc_type {
 	unsigned short ks_mapblocks;
 	long ks_reserved[4];
 };
+#else
+/*
+ * struct malloc_type at 22b7a3dbf6 (sys/malloc.h): the per-cpu counters
+ * are one cache-aligned struct malloc_use per cpu (SMP_MAXCPU 256).
+ * 16512 bytes.
+ */
+#define SMP_MAXCPU	256
+struct malloc_use {
+	unsigned long memuse;			/* bytes */
+	unsigned long inuse;			/* allocations */
+	long calls;
+	unsigned long loosememuse;
+} __attribute__((aligned(64)));
+struct malloc_type {
+	unsigned long ks_next;			/* kernel pointer */
+	unsigned long ks_loosememuse;
+	unsigned long ks_limit;
+	struct malloc_use ks_use[SMP_MAXCPU];	/* per cpu */
+	unsigned int ks_magic;
+	unsigned long ks_shortdesc;		/* kernel pointer */
+	long ks_reserved[4];
+};
+#endif
 
 /* the layouts above, as DragonFly has them */
 _Static_assert(sizeof(struct trapframe) == 200, "struct trapframe");
@@ -201,8 +237,15 @@ _Static_assert(sizeof(struct vextframe) == 32, "struct vextframe");
 _Static_assert(sizeof(struct lwp_params) == 40, "struct lwp_params");
 _Static_assert(sizeof(struct sigaction) == 32, "struct sigaction");
 _Static_assert(sizeof(struct kld_sym_lookup) == 32, "struct kld_sym_lookup");
+#ifndef VMT_REV_22B7A3DBF6
 _Static_assert(sizeof(struct malloc_type) == 4200, "struct malloc_type");
 _Static_assert(__builtin_offsetof(struct malloc_type, ks_inuse) == 2080, "ks_inuse");
 _Static_assert(__builtin_offsetof(struct malloc_type, ks_shortdesc) == 4152, "ks_shortdesc");
+#else
+_Static_assert(sizeof(struct malloc_use) == 64, "struct malloc_use");
+_Static_assert(sizeof(struct malloc_type) == 16512, "struct malloc_type");
+_Static_assert(__builtin_offsetof(struct malloc_type, ks_use) == 64, "ks_use");
+_Static_assert(__builtin_offsetof(struct malloc_type, ks_shortdesc) == 16456, "ks_shortdesc");
+#endif
 
 #endif

@@ -30,7 +30,7 @@ static void sc_disabled(void)
 	v_create(ID(0), 0, 0, EOPNOTSUPP);
 	v_destroy(ID(0), EINVAL);
 	v_ctl(ID(0), VMSPACE_CTL_RUN, &tf, &vf, EINVAL);
-	v_mmap(ID(0), 0, USER_SIZE, PROT_READ | PROT_WRITE,
+	v_mmap(ID(0), 0, USER_SIZE, PROT_VM,
 	    MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED, img_fd, 0, EINVAL);
 	v_munmap(ID(0), GVA_CODE, PAGE_SIZE, EINVAL);
 	v_mcontrol(ID(0), GVA_CODE, PAGE_SIZE, MADV_INVAL, 0, EINVAL);
@@ -516,7 +516,14 @@ static void sc_lwp_exit(void)
 	if (!wait_flag(&slot(2)->entered, 20000))
 		fail("the thread did not enter the guest within 20 s");
 	note("%s   thread inside id0: %s\n", cur_sc, slot(2)->entered ? "yes" : "no");
+#ifndef VMT_REV_22B7A3DBF6
 	v_destroy(ID(0), EBUSY);
+#else
+	/* a refused destroy here would leave the stock 2017 kernel an active
+	   reference and panic it at this exit (destroy-ebusy-leak, scen.h):
+	   the EBUSY path runs in `busy`, last */
+	note("%s   (no vmspace_destroy(id0) while it is inside: destroy-ebusy-leak, see busy)\n", cur_sc);
+#endif
 	note("%s exit(0) with the thread inside id0\n", cur_sc);
 }
 
@@ -563,10 +570,16 @@ const struct scenario scenarios[] = {
 	{ "run", sc_run, 0 },
 	{ "ctl-errors", sc_ctl_errors, 0 },
 	{ "unmap", sc_unmap, 0 },
+#ifndef VMT_REV_22B7A3DBF6
 	{ "busy", sc_busy, 0 },
+#endif
 	{ "fork", sc_fork, 0 },
 	{ "exit-alive", sc_exit_alive, 0 },
 	{ "exec", sc_exec, 0 },
 	{ "lwp-exit", sc_lwp_exit, 1 },
 };
 const int nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+#ifdef VMT_REV_22B7A3DBF6
+/* the EBUSY scenario, run last at 22b7a3dbf6 (scen.h) */
+const struct scenario scenario_busy = { "busy", sc_busy, 0 };
+#endif

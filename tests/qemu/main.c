@@ -284,6 +284,10 @@ void _start(long *sp)
 		stress();
 	else
 		bench();
+#ifdef VMT_REV_22B7A3DBF6
+	out(KNOWN_DIVERGENCE_MARKER);
+	run_scenario(&scenario_busy);
+#endif
 	out("vmtest: end\n");
 	SC1(SYS_reboot, RB_HALT | RB_POWEROFF);
 	for (;;)

@@ -459,10 +459,19 @@ int vkernel_malloc(struct kmstat *st)
 	if (kmem_read(fd, type_addr, &mt, sizeof(mt)) != sizeof(mt))
 		return -EFAULT;
 	st->memuse = st->inuse = 0;
+#ifndef VMT_REV_22B7A3DBF6
 	for (i = 0; i < SMP_MAXCPU; i++) {
 		st->memuse += (long)mt.ks_memuse[i];
 		st->inuse += (long)mt.ks_inuse[i];
 	}
 	st->calls = mt.ks_calls;
+#else
+	st->calls = 0;
+	for (i = 0; i < SMP_MAXCPU; i++) {
+		st->memuse += (long)mt.ks_use[i].memuse;
+		st->inuse += (long)mt.ks_use[i].inuse;
+		st->calls += mt.ks_use[i].calls;
+	}
+#endif
 	return 0;
 }

@@ -51,6 +51,29 @@ struct worker {
 static struct worker workers[NTHREADS];
 static long deadline;
 
+#ifdef VMT_REV_22B7A3DBF6
+/*
+ * At 22b7a3dbf6 no destroy may be refused here: the C original's EBUSY
+ * keeps an active reference (destroy-ebusy-leak, scen.h), after which the
+ * stock kernel panics at the process's exit.  So the churner never
+ * destroys a VMSPACE the churnrunner is in: each announces the churn slot
+ * it is about to destroy or enter, then reads the other's (sequentially
+ * consistent: at least one of two that meet sees the other) and skips its
+ * call if they are the same.  The EBUSY path itself runs in `busy`.
+ */
+static int churn_destroying = -1, churn_entering = -1;
+
+static int churn_claim(int *mine, int *theirs, int k)
+{
+	__atomic_store_n(mine, k, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(theirs, __ATOMIC_SEQ_CST) == k) {
+		__atomic_store_n(mine, -1, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	return 1;
+}
+#endif
+
 static void unexpected(struct worker *w, const char *what, long r, const struct trapframe *tf)
 {
 	static int printed;
@@ -156,7 +179,7 @@ static void churner(struct worker *w)
 			break;
 		}
 		classify(w, "create", SC3(SYS_vmspace_create, id, 0, 0), 1 << EEXIST_);
-		r = SC7(SYS_vmspace_mmap, id, 0, USER_SIZE, PROT_READ | PROT_WRITE,
+		r = SC7(SYS_vmspace_mmap, id, 0, USER_SIZE, PROT_VM,
 		    MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED, img_fd, 0);
 		if (r != 0)
 			unexpected(w, "vmspace_mmap churn", r, 0);
@@ -164,8 +187,15 @@ static void churner(struct worker *w)
 			w->outcomes[OK]++;
 		classify(w, "MADV_SETMAP", SC5(SYS_vmspace_mcontrol, id, 0,
 		    USER_SIZE, MADV_SETMAP, MASTER_PDE), 0);
+#ifdef VMT_REV_22B7A3DBF6
+		if (!churn_claim(&churn_destroying, &churn_entering, (w->iters + 2) % 4))
+			continue;
+#endif
 		classify(w, "destroy", SC1(SYS_vmspace_destroy,
 		    CHURN_ID(w->iters + 2)), (1 << EBUSY_) | (1 << ENOENT_));
+#ifdef VMT_REV_22B7A3DBF6
+		__atomic_store_n(&churn_destroying, -1, __ATOMIC_SEQ_CST);
+#endif
 	}
 }
 
@@ -178,7 +208,14 @@ static void churnrunner(struct worker *w)
 			w->capped = 1;
 			break;
 		}
+#ifdef VMT_REV_22B7A3DBF6
+		if (!churn_claim(&churn_entering, &churn_destroying, w->iters % 4))
+			continue;
+#endif
 		r = run(w, CHURN_ID(w->iters), g_syscall);
+#ifdef VMT_REV_22B7A3DBF6
+		__atomic_store_n(&churn_entering, -1, __ATOMIC_SEQ_CST);
+#endif
 		if (r == 0 && w->tf.tf_trapno == T_PAGEFLT)
 			w->outcomes[FAULT]++;
 		else if (r == 0 && w->tf.tf_trapno != T_FAST_SYSCALL)
@@ -212,7 +249,7 @@ static int quiet_setup(void *id)
 	long r = SC3(SYS_vmspace_create, id, 0, 0);
 
 	if (r == 0)
-		r = SC7(SYS_vmspace_mmap, id, 0, USER_SIZE, PROT_READ | PROT_WRITE,
+		r = SC7(SYS_vmspace_mmap, id, 0, USER_SIZE, PROT_VM,
 		    MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED, img_fd, 0);
 	if (r == 0)
 		r = SC5(SYS_vmspace_mcontrol, id, 0, USER_SIZE, MADV_SETMAP, MASTER_PDE);

@@ -433,7 +433,7 @@ int vs_setup(void *id)
 
 	bad |= v_create(id, 0, 0, 0) != 0;
 	bad |= IS_ERR(v_mmap(id, VM_MIN_USER_ADDRESS, USER_SIZE,
-	    PROT_READ | PROT_WRITE, MAP_FILE | MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED,
+	    PROT_VM, MAP_FILE | MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED,
 	    img_fd, 0, 0));
 	bad |= v_mcontrol(id, VM_MIN_USER_ADDRESS, USER_SIZE, MADV_NOSYNC, 0, 0) != 0;
 	bad |= v_mcontrol(id, VM_MIN_USER_ADDRESS, USER_SIZE, MADV_SETMAP,

@@ -38,6 +38,16 @@
 #define GVA_HOLE	0x500000UL	/* invalid page-table entry */
 #define USER_SIZE	(VM_MAX_USER_ADDRESS - VM_MIN_USER_ADDRESS)
 
+/* The protection of the VMSPACE's MAP_VPAGETABLE mapping of the image, as
+   vkernel64's cpu_vmspace_alloc() has it: read/write at c2e7bb204e; at
+   22b7a3dbf6 also PROT_EXEC (5.0's pmap and vm_fault honour execute
+   permission: without it every guest instruction fetch faults). */
+#ifndef VMT_REV_22B7A3DBF6
+#define PROT_VM		(PROT_READ | PROT_WRITE)
+#else
+#define PROT_VM		(PROT_READ | PROT_WRITE | PROT_EXEC)
+#endif
+
 #define VALUE_A		0xaaaa0000aaaa0001UL
 #define VALUE_B		0xbbbb0000bbbb0002UL
 #define GUEST_SYSNO	0x5a5aL		/* %rax the guest "calls": never dispatched */
