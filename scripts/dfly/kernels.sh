@@ -165,7 +165,9 @@ chmod +x "$work/bin/make"
 # --build-id and --eh-frame-hdr.  So SYSTEM_LD is given on the command line
 # as the ld command that line stands for: its -Wl options (with pc64's
 # max-page-size) passed to ${LD} directly, as c2e7bb204e's kern.pre.mk does.
-# (Single quotes: bmake expands these variables, not sh.)
+# (Single quotes: bmake expands these variables, not sh.)  GNU make's
+# MAKEFLAGS (make dfly-kernel's, e.g. --no-print-directory) is not bmake's:
+# kmake clears it.
 sysld=
 # shellcheck disable=SC2016
 if [ "$rev" = 22b7a3dbf6 ]; then
@@ -176,7 +178,7 @@ fi
 kmake() {
 	(dir=$1; shift; cd "$dir" &&
 		if [ -n "$sysld" ]; then set -- "SYSTEM_LD=$sysld" "$@"; fi &&
-		PATH=$work/bin:$PATH nice -n 10 bmake -m "$src/share/mk" \
+		PATH=$work/bin:$PATH MAKEFLAGS= MFLAGS= nice -n 10 bmake -m "$src/share/mk" \
 			MACHINE_PLATFORM=pc64 HOST_BINUTILSVER=binutils NO_MODULES=1 \
 			CCVER=gcc50 CC=gcc NO_WERROR=1 WERROR= \
 			"CONF_CFLAGS=-fno-pie -fno-pic -fcommon -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -D__DragonFly__=1" \
