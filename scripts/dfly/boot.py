@@ -2,13 +2,15 @@
 """Boots one ISO under QEMU (TCG) and records its serial console.
 
   boot.py ISO LOG --smp N --timeout SECONDS [--icount OPTS] [--ddb CMD ...]
+          [--memory MB] [--halted TEXT ...]
 
 QEMU runs niced, without KVM, with the serial port on a pipe, -no-reboot.
 With --icount the guest's time, its TSC included, advances by executed
 instructions only (QEMU's -icount; the RTC on virtual time too), so the
 guest's rdtsc deltas count instructions whatever the host's load.  The run
 ends when the kernel has halted (the guest's reboot(RB_HALT | RB_POWEROFF)
-only halts: no ACPI in the config), when QEMU exits (a triple fault under
+only halts: no ACPI in the config; --halted replaces the texts that say so,
+e.g. when a vkernel inside prints the first of them), when QEMU exits (a triple fault under
 -no-reboot), at the time limit, or after DDB: at each `db> ` prompt the
 next --ddb command is sent (default: trace), and it stops a few seconds
 after the last one's answer.  Writes LOG (the console as it comes, CRs
@@ -39,8 +41,11 @@ def main():
     ap.add_argument("--ddb", action="append")
     ap.add_argument("--icount", help="QEMU's -icount option, e.g. shift=4,sleep=off: the guest's clock "
                     "(and TSC) counts instructions, 2**shift ns each")
+    ap.add_argument("--halted", action="append",
+                    help="a console text that means the run is over (default: the kernel's halt messages)")
     a = ap.parse_args()
     cmds = a.ddb or ["trace"]
+    halted = tuple(h.encode() for h in a.halted) if a.halted else HALTED
 
     qemu = ["nice", "-n", "10", "qemu-system-x86_64", "-machine", "pc", "-cpu", "qemu64",
             "-m", a.memory, "-smp", str(a.smp), "-display", "none", "-serial", "stdio",
@@ -76,7 +81,7 @@ def main():
                 buf += chunk
                 log.write(chunk.replace(b"\r", b""))
                 log.flush()
-        if any(h in buf for h in HALTED):
+        if any(h in buf for h in halted):
             status = "halted"
             time.sleep(0.2)
             break
