@@ -16,7 +16,8 @@
 #       target/overflow): an arithmetic overflow in the port, the harness or
 #       the generators aborts the run; the port must not depend on wrapping
 #       the C does not do.
-#   make planted-check  the harness catches deliberately wrong ports
+#   make planted-check  the harness catches deliberately wrong ports (applied
+#                       to a scratch copy: scripts/mutants/planted.py)
 #
 # One build serves diff and coverage: release, the C original compiled
 # --coverage -O0 (HARNESS_COVERAGE=1), in its own target dir.
@@ -55,7 +56,10 @@ diff-ci-overflow: $(DEPS)
 coverage: diff-build
 	$(DIFF_BIN) --coverage
 
+# Each wrong port of scripts/mutants/planted.toml applied to a scratch copy
+# (target/planted/src, never the working tree), tests/harness/tests/planted.rs
+# run there; last line `planted-check: K of N wrong ports caught`.
 planted-check: $(DEPS)
-	cargo test --quiet --release -p harness --features planted-bugs --target-dir target/planted --test planted -- --nocapture
+	python3 scripts/mutants/planted.py
 
 TEST_TARGETS += coverage diff-ci diff-ci-overflow planted-check
