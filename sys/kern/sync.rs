@@ -209,13 +209,10 @@ pub(super) unsafe fn rb_find_in(vkp: VkernelProc<'_>, id: super::VmspaceId) -> *
         let mut node = (*root).rbh_root;
         while !node.is_null() {
             let here = (*node).id as usize;
-            node = if key < here {
-                (*node).rb_entry.rbe_left
-            } else if key > here {
-                (*node).rb_entry.rbe_right
-            } else {
+            if key == here {
                 return node;
-            };
+            }
+            node = if key < here { (*node).rb_entry.rbe_left } else { (*node).rb_entry.rbe_right };
         }
     }
     ptr::null_mut()

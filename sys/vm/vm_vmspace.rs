@@ -46,6 +46,8 @@ fn vmspace_create(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_create_args>) -> Res
     if vkernel_enable() == 0 {
         return Err(Error::EOPNOTSUPP);
     }
+    // Read now: nothing of uap then needs to be kept across the calls below.
+    let id = uap.id();
 
     // The process's vkernel side-structure, created on first use.  Two
     // threads may race here: the loser frees its copy.
@@ -71,7 +73,7 @@ fn vmspace_create(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_create_args>) -> Res
     // A new VMSPACE; ids must be unique.
     // kmalloc(), vmspace_alloc(VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS),
     // pmap_pinit2() of its pmap.
-    let ve = OwnedEntry::new(cx, uap.id());
+    let ve = OwnedEntry::new(cx, id);
 
     let tok = vkp.lock(cx);
     match tok.rb_insert(ve) {

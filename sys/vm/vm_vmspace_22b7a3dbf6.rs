@@ -49,6 +49,8 @@ fn vmspace_create(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_create_args>) -> Res
     if vkernel_enable() == 0 {
         return Err(Error::EOPNOTSUPP);
     }
+    // Read now: nothing of uap then needs to be kept across the calls below.
+    let id = uap.id();
 
     // The process's vkernel side-structure, created on first use.  Two
     // threads may race here: the loser frees its copy.
@@ -73,7 +75,7 @@ fn vmspace_create(cx: &mut Cx<'_>, uap: Kptr<'_, b::vmspace_create_args>) -> Res
 
     // A new VMSPACE (no active reference, the tree's cache reference);
     // ids must be unique.
-    let ve = OwnedEntry::new(cx, uap.id());
+    let ve = OwnedEntry::new(cx, id);
 
     let tok = vkp.lock(cx);
     match tok.rb_insert(ve) {
