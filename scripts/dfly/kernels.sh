@@ -178,7 +178,7 @@ fi
 kmake() {
 	(dir=$1; shift; cd "$dir" &&
 		if [ -n "$sysld" ]; then set -- "SYSTEM_LD=$sysld" "$@"; fi &&
-		PATH=$work/bin:$PATH MAKEFLAGS= MFLAGS= nice -n 10 bmake -m "$src/share/mk" \
+		PATH=$work/bin:$PATH MAKEFLAGS='' MFLAGS='' nice -n 10 bmake -m "$src/share/mk" \
 			MACHINE_PLATFORM=pc64 HOST_BINUTILSVER=binutils NO_MODULES=1 \
 			CCVER=gcc50 CC=gcc NO_WERROR=1 WERROR= \
 			"CONF_CFLAGS=-fno-pie -fno-pic -fcommon -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -D__DragonFly__=1" \
