@@ -101,8 +101,9 @@ impl<'v> ActiveRef<'v> {
     /// is active.
     pub(crate) fn vmspace(&self) -> Vmspace<'_> {
         let p = get!(self.0, vmspace);
-        // SAFETY: set at creation, released only by a deletion, which this
-        // active reference prevents.
+        // Set at creation, released only by a deletion, which this active
+        // reference prevents.
+        // SAFETY: as said.
         unsafe { Vmspace::from_raw_nonnull(p) }
     }
 
@@ -418,8 +419,9 @@ impl OwnedEntry {
     /// VM_MAX_USER_ADDRESS); ve->id = id; ve->refs = 0; ve->cache_refs = 1;
     /// pmap_pinit2(vmspace_pmap(ve->vmspace))`.  Can block.
     pub(crate) fn new(cx: &mut Cx<'_>, id: VmspaceId) -> Self {
-        // SAFETY: M_WAITOK allocations never return NULL; the memory stays
-        // until the kfree() of the last cache reference or free().
+        // M_WAITOK allocations never return NULL; the memory stays until the
+        // kfree() of the last cache reference or free().
+        // SAFETY: as said.
         let ve = unsafe { VmspaceEntry::from_raw_nonnull(kmalloc_zeroed()) };
         let vm = vmspace_alloc(cx, VM_MIN_USER_ADDRESS, VM_MAX_USER_ADDRESS);
         set!(ve, vmspace, vm.as_ptr());

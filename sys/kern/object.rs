@@ -409,8 +409,9 @@ impl NewVkernelProc {
     pub(crate) fn publish<'p>(self, held: &ProcToken<'p>) -> VkernelProc<'p> {
         let (vkp, p) = (self.0, held.p);
         vkp.refs().init(1);
-        // SAFETY: the token and tree head of a vkp no one else sees; the
-        // description is a static string.
+        // The token and tree head of a vkp no one else sees; the description
+        // is a static string.
+        // SAFETY: as said.
         unsafe {
             b::lwkt_token_init(ptr::addr_of_mut!((*vkp.as_ptr()).token), c"vkernel".as_ptr());
             let root = ptr::addr_of_mut!((*vkp.as_ptr()).root);

@@ -177,8 +177,9 @@ impl<'v> VkpToken<'v> {
     /// through [`with_scan_token`], and it may block (it has the caller's
     /// `cx`).
     pub(crate) unsafe fn rb_scan(&self, _: &mut Cx<'_>, callback: RbScanCallback) {
-        // SAFETY: the tree of the live vkp, `data` is that vkp, and the
-        // callback is written for it (the contract).
+        // The tree of the live vkp, `data` is that vkp, and the callback is
+        // written for it (the contract).
+        // SAFETY: as said.
         unsafe { b::vmspace_rb_tree_RB_SCAN(self.vkp.root(), None, Some(callback), self.vkp.as_ptr().cast()) };
     }
 }

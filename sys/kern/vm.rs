@@ -33,8 +33,9 @@ pub(crate) unsafe fn kfree<T>(obj: Kptr<'_, T>) {
 /// bcopy(from, to, sizeof(T)) between two kernel objects of plain data
 /// ([`super::save`], [`super::restore`]).
 pub(super) fn bcopy<T: Plain>(from: Kptr<'_, T>, to: Kptr<'_, T>) {
-    // SAFETY: both are live kernel objects of sizeof(T) bytes, any of which
-    // is a valid T (Plain).
+    // Both are live kernel objects of sizeof(T) bytes, any of which is a
+    // valid T (Plain).
+    // SAFETY: as said.
     unsafe { b::bcopy(from.as_ptr().cast(), to.as_ptr().cast(), size_of::<T>() as _) }
 }
 
@@ -47,9 +48,9 @@ pub(super) fn bcopy<T: Plain>(from: Kptr<'_, T>, to: Kptr<'_, T>) {
 /// cpu_sanitize_tls()) or restores a saved copy over it: a user frame may
 /// name kernel segments, a user TLS a non-canonical base.
 pub(crate) unsafe fn copyin_live<T: Plain>(_: &mut Cx<'_>, from: UserPtr<T>, to: Live<'_, T>) -> Result {
-    // copyin() checks and faults in the user address itself.
-    // SAFETY: `to` is a live kernel object of sizeof(T) bytes, any of which
-    // is a valid T (Plain).
+    // copyin() checks and faults in the user address itself; `to` is a live
+    // kernel object of sizeof(T) bytes, any of which is a valid T (Plain).
+    // SAFETY: as said.
     to_result(unsafe { b::copyin(from.as_ptr().cast(), to.0.as_ptr().cast(), size_of::<T>() as _) })
 }
 
