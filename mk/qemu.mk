@@ -48,7 +48,7 @@ qemu-ci: $(DEPS)
 		sh tests/qemu/build.sh target/qemu-ci/init-22b7a3dbf6 22b7a3dbf6 && \
 		echo "qemu-ci: guest program for 22b7a3dbf6 built (tests/qemu/build.sh OUT 22b7a3dbf6)"; \
 	else echo "qemu-ci: tests/qemu/build.sh does not exist yet: no guest program to build"; fi
-	shellcheck -s sh $(QEMU_SH)
+	shellcheck -x -s sh $(QEMU_SH)
 	PYTHONPYCACHEPREFIX=$(abspath target/pycache) python3 -m py_compile $(QEMU_PY)
 	@sh scripts/dfly/kernels.sh --entry kmod.mk | grep -q 'kmod.mk.*KERNEL_CFLAGS=$${CFLAGS:Q}' && \
 		sh scripts/dfly/kernels.sh --entry VMSPACE_OBJ | grep -q 'cp $${VMSPACE_OBJ}' && \

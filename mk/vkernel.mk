@@ -38,7 +38,7 @@ vkernel-test: dfly-kernel vkernel
 	@sh scripts/vkernel/test.sh
 
 vkernel-ci: $(DEPS)
-	shellcheck -s sh $(VK_SH)
+	shellcheck -x -s sh $(VK_SH)
 	PYTHONPYCACHEPREFIX=$(abspath target/pycache) python3 -m py_compile $(VK_PY)
 	@PYTHONDONTWRITEBYTECODE=1 python3 scripts/vkernel/vkernel_test.py
 	@out=$$(env -u DFLY_MIRROR -u DFLY_SRC sh scripts/vkernel/build.sh && \

@@ -124,19 +124,9 @@ if [ "$(cat "$work/src.stamp" 2>/dev/null)" != "$origin" ]; then
 	echo "$origin" >"$work/src.stamp"
 fi
 
-# 2. config(8) for Linux: byacc and flex for its parser, libbsd for
-#    strlcpy & co., sys/param.h for MAXPATHLEN; -fcommon because its headers
-#    define globals (gcc >= 10 defaults to -fno-common); a yywrap stub in
-#    place of libfl.
-# (`logged` runs it as an `if` condition, where set -e is off: hence &&.)
-build_config8() (
-	cd "$1" && byacc -d config.y && flex -o lang.c lang.l &&
-		echo 'int yywrap(void) { return 1; }' >yywrap.c || exit 1
-	for f in y.tab.c lang.c main.c mkioconf.c mkmakefile.c mkheaders.c mkoptions.c yywrap.c; do
-		gcc -O -w -fcommon -I. -include bsd/string.h -include sys/param.h -c "$f" || exit 1
-	done
-	gcc -o config ./*.o -lbsd
-)
+# 2. config(8) for Linux (scripts/dfly/config8.sh).
+# shellcheck source=scripts/dfly/config8.sh
+. "$top/scripts/dfly/config8.sh"
 config8=$work/config8/config
 if [ ! -x "$config8" ]; then
 	step "config(8)"

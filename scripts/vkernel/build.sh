@@ -174,14 +174,8 @@ if ! done_ csu; then
 fi
 
 # 4. config(8) for Linux (as scripts/dfly/kernels.sh builds it).
-build_config8() (
-	cd "$1" && byacc -d config.y && flex -o lang.c lang.l &&
-		echo 'int yywrap(void) { return 1; }' >yywrap.c || exit 1
-	for f in y.tab.c lang.c main.c mkioconf.c mkmakefile.c mkheaders.c mkoptions.c yywrap.c; do
-		gcc -O -w -fcommon -I. -include bsd/string.h -include sys/param.h -c "$f" || exit 1
-	done
-	gcc -o config ./*.o -lbsd
-)
+# shellcheck source=scripts/dfly/config8.sh
+. "$top/scripts/dfly/config8.sh"
 config8=$work/config8/config
 if [ ! -x "$config8" ]; then
 	step "config(8)"
