@@ -12,8 +12,8 @@ ends when the kernel has halted (the guest's reboot(RB_HALT | RB_POWEROFF)
 only halts: no ACPI in the config; --halted replaces the texts that say so,
 e.g. when a vkernel inside prints the first of them), when QEMU exits (a triple fault under
 -no-reboot), at the time limit, or after DDB: at each `db> ` prompt the
-next --ddb command is sent (default: trace), and it stops a few seconds
-after the last one's answer.  Writes LOG (the console as it comes, CRs
+next --ddb command is sent (default: trace), at each `--More--` of DDB's
+pager a space, and it stops a few seconds after the last one's answer.  Writes LOG (the console as it comes, CRs
 removed) and LOG.json: {"status": "halted" | "ddb" | "exited" | "timeout",
 "elapsed": s, "smp": n, "ddb": [commands sent], "icount": OPTS}.  Exit
 status 0 unless QEMU could not be run.
@@ -29,6 +29,7 @@ import time
 
 HALTED = (b"The operating system has halted.", b"Please press any key to reboot.")
 PROMPT = b"db> "
+MORE = b"--More--"  # DDB's pager (ddb/db_output.c db_more): a space shows the next page
 
 
 def main():
@@ -64,6 +65,7 @@ def main():
     buf = b""
     t0 = time.time()
     sent = []
+    pages = 0
     status = None
     settle = None  # when DDB's last answer is complete: stop a little later
     while True:
@@ -85,6 +87,10 @@ def main():
             status = "halted"
             time.sleep(0.2)
             break
+        if buf.count(MORE) > pages:
+            pages += 1
+            p.stdin.write(b" ")
+            p.stdin.flush()
         prompts = buf.count(PROMPT)
         if prompts > len(sent) and len(sent) < len(cmds):
             p.stdin.write(cmds[len(sent)].encode() + b"\r")

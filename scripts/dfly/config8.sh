@@ -1,6 +1,11 @@
 # DragonFly's config(8) built on Linux, for scripts/dfly/kernels.sh and
-# scripts/vkernel/build.sh (sourced: defines build_config8).
+# scripts/vkernel/build.sh (sourced: defines ensure_config8, build_config8).
 #
+#   ensure_config8 SRC DIR LOG
+#                       DIR/config, unless it is there: a copy of
+#                       SRC/usr.sbin/config in DIR, built by build_config8
+#                       with its output in LOG.  Uses the caller's step and
+#                       logged (both scripts define them).
 #   build_config8 DIR   in DIR, a copy of usr.sbin/config: byacc and flex
 #                       for the grammar, libbsd for strlcpy & co., sys/param.h
 #                       for MAXPATHLEN; -fcommon because its headers define
@@ -15,3 +20,12 @@ build_config8() (
 	done
 	gcc -o config ./*.o -lbsd
 )
+
+ensure_config8() {
+	[ -x "$2/config" ] && return 0
+	step "config(8)"
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp "$1"/usr.sbin/config/* "$2/"
+	logged "$3" build_config8 "$2"
+}

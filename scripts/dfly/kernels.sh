@@ -127,14 +127,8 @@ fi
 # 2. config(8) for Linux (scripts/dfly/config8.sh).
 # shellcheck source=scripts/dfly/config8.sh
 . "$top/scripts/dfly/config8.sh"
+ensure_config8 "$src" "$work/config8" "$logs/config8.log"
 config8=$work/config8/config
-if [ ! -x "$config8" ]; then
-	step "config(8)"
-	rm -rf "$work/config8"
-	mkdir -p "$work/config8"
-	cp "$src"/usr.sbin/config/* "$work/config8/"
-	logged "$logs/config8.log" build_config8 "$work/config8"
-fi
 
 # newvers.sh (vers.c, the kernel's ident) runs a plain `make -V KERN_IDENT`:
 # on Linux that would be GNU make.  This `make` is DragonFly's make.

@@ -75,30 +75,13 @@ makefs -t ffs -o version=1 -s 32m -B le "$run/root.img" "$run/rootfs" >"$run/mak
 gzip -9 -n -f "$run/root.img"
 python3 "$here/grub-modules.py" "$run/grub-i386-pc"
 
-# GRUB's kfreebsd loader boots DragonFly's kernel (the protocol locore.s and
-# hammer_time() expect), with the image as a preloaded md(4) root; serial
-# console (-h), verbose boot (-v).
+# One ISO per kernel (scripts/dfly/iso.sh): verbose boot (-v), serial
+# console (-h), the image as md(4) root.
+# shellcheck source=scripts/dfly/iso.sh
+. "$here/iso.sh"
 for k in $kernels; do
-	iso=$run/iso-$k
-	mkdir -p "$iso/boot/grub"
-	cp "$work/kernels/$k/kernel" "$iso/boot/kernel"
-	cp "$run/root.img.gz" "$iso/boot/root.img.gz"
-	cat >"$iso/boot/grub/grub.cfg" <<-EOF
-	serial --unit=0 --speed=115200
-	terminal_input serial
-	terminal_output serial
-	set timeout=0
-	menuentry "DragonFly $k" {
-	  kfreebsd /boot/kernel -v -h
-	  kfreebsd_module /boot/root.img.gz type=md_image
-	  set kFreeBSD.vfs.root.mountfrom=ufs:md0
-	  set kFreeBSD.init_path=/sbin/init
-	  set kFreeBSD.hw.physmem=512m
-	  boot
-	}
-	EOF
-	grub-mkrescue -d "$run/grub-i386-pc" -o "$run/$k.iso" "$iso" >"$run/mkrescue-$k.log" 2>&1 ||
-		{ cat "$run/mkrescue-$k.log"; fail "grub-mkrescue ($k)"; }
+	make_iso "$run/$k.iso" "$work/kernels/$k/kernel" "$run/root.img.gz" "$run/grub-i386-pc" \
+		"DragonFly $k" "-v -h" hw.physmem=512m || fail "grub-mkrescue ($k)"
 done
 
 # Boots, QEMU_JOBS at a time.  -smp 1 runs under QEMU's -icount: the

@@ -173,17 +173,11 @@ if ! done_ csu; then
 	mark csu
 fi
 
-# 4. config(8) for Linux (as scripts/dfly/kernels.sh builds it).
+# 4. config(8) for Linux (scripts/dfly/config8.sh).
 # shellcheck source=scripts/dfly/config8.sh
 . "$top/scripts/dfly/config8.sh"
+ensure_config8 "$src" "$work/config8" "$logs/config8.log"
 config8=$work/config8/config
-if [ ! -x "$config8" ]; then
-	step "config(8)"
-	rm -rf "$work/config8"
-	mkdir -p "$work/config8"
-	cp "$src"/usr.sbin/config/* "$work/config8/"
-	logged "$logs/config8.log" build_config8 "$work/config8"
-fi
 
 # The kernel config: DragonFly's VKERNEL64, with these edits only (each
 # printed into the build log; docs/vkernel.md):

@@ -8,8 +8,10 @@ is a case's name).  Each --run is one QEMU boot's console log, named
 KERNEL-CONFIG (stock-smp1, port-smp1, stock-smp2, ...): stock and port runs
 of the same CONFIG are compared case by case.  From a console it takes:
 
-  vkrun: NAME -> PASS|FAIL|TIMEOUT   a case's result (tests/vkernel/vkrun.c);
-                                     a case without one is MISSING
+  vkrun: NAME -> PASS|FAIL|TIMEOUT   a case's result (tests/vkernel/vkrun.c):
+                                     its last attempt's; a case without one
+                                     is MISSING
+  vkrun: NAME: attempts N            it took N attempts (shown as "PASS (N)")
   vkrun: done: ...                   the runner got to its end
   vkhost: vmspace calls: create=N ... total=N
                                      the host's ktrace count (vkhost.c)
@@ -39,6 +41,7 @@ import sys
 
 CALLS = ["create", "destroy", "ctl", "mmap", "munmap", "mcontrol", "pread", "pwrite"]
 RESULT = re.compile(r"^vkrun: (.+) -> (PASS|FAIL|TIMEOUT)\s*$")
+ATTEMPTS = re.compile(r"^vkrun: (.+): attempts (\d+)\s*$")
 COUNTS = re.compile(r"^vkhost: vmspace calls:(.*)$")
 EXITED = re.compile(r"^vkhost: vkernel exited: status (-?\d+)")
 PANIC = re.compile(r"(^|\s)panic: |Fatal trap \d+|\(vkernel\), uid \d+: exited on signal")
@@ -50,13 +53,17 @@ WARNING = re.compile(r"\bWARNING\b|\bwarning:", re.I)
 def parse_console(text):
     """What one console log says (see the module's doc)."""
     lines = text.splitlines()
-    results, counts, exit_status, done = {}, None, None, False
+    results, attempts, counts, exit_status, done = {}, {}, None, None, False
     panics, warnings = [], []
     exit_line = None
     for i, line in enumerate(lines):
         m = RESULT.match(line)
         if m:
             results[m.group(1)] = m.group(2)
+            continue
+        m = ATTEMPTS.match(line)
+        if m:
+            attempts[m.group(1)] = int(m.group(2))
             continue
         if line.startswith("vkrun: done:"):
             done = True
@@ -75,7 +82,7 @@ def parse_console(text):
     for i, line in panics:
         where = "vkernel" if exit_line is not None and exit_line > i else "host"
         classified.append((where, line))
-    return {"results": results, "counts": counts, "exit": exit_status, "done": done,
+    return {"results": results, "attempts": attempts, "counts": counts, "exit": exit_status, "done": done,
             "panics": classified, "warnings": warnings}
 
 
@@ -91,12 +98,22 @@ def report(names, runs, elapsed=None, built=None):
     c = p_stock = p_port = diff = 0
     table = ["| case | " + " | ".join(f"stock {k} | port {k}" for k in configs) + " |",
              "|---|" + "---|---|" * len(configs)]
-    differing, failing_both = [], []
+    differing, failing_both, retried = [], [], []
+
+    def cell(run, name):
+        """A case's result in a run, and the result with its attempts."""
+        x = runs.get(run, {})
+        res = x.get("results", {}).get(name, "MISSING")
+        n = x.get("attempts", {}).get(name, 1)
+        if n > 1 and res == "PASS":
+            retried.append(f"{name} ({run}): passed on attempt {n}")
+        return res, res + (f" ({n})" if n > 1 else "")
+
     for name in names:
         row = [name.replace("|", "\\|")]
         for k in configs:
-            s = runs.get(f"stock-{k}", {}).get("results", {}).get(name, "MISSING")
-            p = runs.get(f"port-{k}", {}).get("results", {}).get(name, "MISSING")
+            s, s_cell = cell(f"stock-{k}", name)
+            p, p_cell = cell(f"port-{k}", name)
             c += 1
             p_stock += s == "PASS"
             p_port += p == "PASS"
@@ -107,7 +124,7 @@ def report(names, runs, elapsed=None, built=None):
                 mark = " **≠**"
             elif s != "PASS":
                 failing_both.append(f"{name} ({k}): {s} on both")
-            row += [s, p + mark]
+            row += [s_cell, p_cell + mark]
         table.append("| " + " | ".join(row) + " |")
     panics = {"stock": 0, "port": 0}
     md += ["## Runs", "", "| run | vkernel exit | runner done | vmspace calls (host ktrace) | panics | warnings |",
@@ -140,8 +157,10 @@ def report(names, runs, elapsed=None, built=None):
     all_w = sorted({w for x in runs.values() for w in x["warnings"]})
     md += ["", "Warnings seen (numbers as #): " + ("; ".join(f"`{w}`" for w in all_w) if all_w else "none"), ""]
     md += ["## Cases", "", f"{len(names)} cases, each run in {len(configs)} configurations "
-           f"({', '.join(configs)}) on each kernel.", ""] + table + [""]
+           f"({', '.join(configs)}) on each kernel. A case that does not pass is run again, up to three "
+           "attempts; (N): the result of attempt N.", ""] + table + [""]
     md += ["## Differences", ""] + ([f"- {d}" for d in differing] or ["none"]) + [""]
+    md += ["## Passed on a later attempt", ""] + ([f"- {r}" for r in retried] or ["none"]) + [""]
     md += ["## Not passing on either kernel (says nothing about the port)", ""] + \
         ([f"- {d}" for d in failing_both] or ["none"]) + [""]
     if built:

@@ -70,6 +70,8 @@ cp "$work/prog/vkhost" "$run/hostroot/sbin/init"
 strip --strip-debug -o "$run/hostroot/vkernel" "$work/vkernel"
 cp "$run/vkroot.img" "$run/hostroot/vkroot.img"
 python3 "$top/scripts/dfly/grub-modules.py" "$run/grub-i386-pc"
+# shellcheck source=scripts/dfly/iso.sh
+. "$top/scripts/dfly/iso.sh"
 for s in $smps; do
 	n=2
 	for pair in $ncpus; do [ "${pair%%:*}" = "$s" ] && n=${pair#*:}; done
@@ -81,26 +83,8 @@ for s in $smps; do
 		>"$run/makefs-root.log" 2>&1 || { cat "$run/makefs-root.log"; fail "makefs (guest root)"; }
 	gzip -6 -n -f "$run/root-smp$s.img"
 	for k in stock port; do
-		iso=$run/iso-$k-smp$s
-		mkdir -p "$iso/boot/grub"
-		cp "$work/hostk/$k/kernel" "$iso/boot/kernel"
-		cp "$run/root-smp$s.img.gz" "$iso/boot/root.img.gz"
-		cat >"$iso/boot/grub/grub.cfg" <<-EOF
-		serial --unit=0 --speed=115200
-		terminal_input serial
-		terminal_output serial
-		set timeout=0
-		menuentry "DragonFly $k with a vkernel" {
-		  kfreebsd /boot/kernel -h
-		  kfreebsd_module /boot/root.img.gz type=md_image
-		  set kFreeBSD.vfs.root.mountfrom=ufs:md0
-		  set kFreeBSD.init_path=/sbin/init
-		  boot
-		}
-		EOF
-		grub-mkrescue -d "$run/grub-i386-pc" -o "$run/$k-smp$s.iso" "$iso" >"$run/mkrescue.log" 2>&1 ||
-			{ cat "$run/mkrescue.log"; fail "grub-mkrescue"; }
-		rm -rf "$iso"
+		make_iso "$run/$k-smp$s.iso" "$work/hostk/$k/kernel" "$run/root-smp$s.img.gz" "$run/grub-i386-pc" \
+			"DragonFly $k with a vkernel" -h || fail "grub-mkrescue"
 	done
 done
 

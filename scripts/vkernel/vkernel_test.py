@@ -134,6 +134,22 @@ class Report(unittest.TestCase):
         self.assertFalse(ok)
         self.assertEqual(problems, ["port-smp1: a warning the stock run does not print: warning: lock # held # times"])
 
+    def test_attempts(self):
+        # a case that passed on its second attempt on one kernel: the same
+        # result, no difference, but shown and listed
+        retried = console({"a": "PASS"}, extra_before="vkrun: a: attempt 1: FAIL, again\nvkrun: a: attempts 2")
+        self.assertEqual(retried["attempts"], {"a": 2})
+        md, last, ok, problems = report.report(["a"], {"stock-smp1": console({"a": "PASS"}), "port-smp1": retried})
+        self.assertTrue(ok, problems)
+        self.assertIn("0 differ", last)
+        self.assertIn("| a | PASS | PASS (2) |", md)
+        self.assertIn("- a (port-smp1): passed on attempt 2", md)
+        # failing all three attempts is a FAIL, and differs from a pass
+        failed = console({"a": "FAIL"}, extra_before="vkrun: a: attempts 3")
+        md, last, ok, _ = report.report(["a"], {"stock-smp1": console({"a": "PASS"}), "port-smp1": failed})
+        self.assertFalse(ok)
+        self.assertIn("| a | PASS | FAIL (3) **≠** |", md)
+
     def test_no_calls(self):
         r = {"a": "PASS"}
         z = "create=0 destroy=0 ctl=0 mmap=0 munmap=0 mcontrol=0 pread=0 pwrite=0 total=0"
