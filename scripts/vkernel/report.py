@@ -20,6 +20,9 @@ of the same CONFIG are compared case by case.  From a console it takes:
                                      exit follows it, else the host kernel's
   (vkernel), uid 0: exited on signal the vkernel killed by a signal (the host
                                      says so), counted as the vkernel's panic
+  ktrace write failed                the host stopped tracing the vkernel
+                                     (a full disk): its count is short, an
+                                     error
   WARNING / warning: lines           warnings (a port run's warning that its
                                      stock run lacks is an error, unless it is
                                      a timing message: hardclock missed)
@@ -56,6 +59,7 @@ def parse_console(text):
     results, attempts, counts, exit_status, done = {}, {}, None, None, False
     panics, warnings = [], []
     exit_line = None
+    trace_failed = False
     for i, line in enumerate(lines):
         m = RESULT.match(line)
         if m:
@@ -74,6 +78,8 @@ def parse_console(text):
         if m:
             exit_status = int(m.group(1))
             exit_line = i
+        if "ktrace write failed" in line:
+            trace_failed = True
         if PANIC.search(line):
             panics.append((i, line.strip()))
         elif WARNING.search(line):
@@ -83,7 +89,8 @@ def parse_console(text):
         where = "vkernel" if exit_line is not None and exit_line > i else "host"
         classified.append((where, line))
     return {"results": results, "attempts": attempts, "counts": counts, "exit": exit_status, "done": done,
-            "panics": classified, "warnings": warnings}
+            "panics": classified, "warnings": warnings,
+            "trace_failed": trace_failed}
 
 
 def case_names(text):
@@ -140,6 +147,8 @@ def report(names, runs, elapsed=None, built=None):
         else:
             for k in CALLS:
                 totals.setdefault(kern, dict.fromkeys(CALLS, 0))[k] += cnt.get(k, 0)
+        if x.get("trace_failed"):
+            problems.append(f"{r}: the host stopped tracing the vkernel (ktrace write failed): its count is short")
         if not x["done"]:
             problems.append(f"{r}: the runner did not get to its end")
         if x["exit"] not in (0, None) or x["exit"] is None:

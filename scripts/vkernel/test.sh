@@ -64,7 +64,10 @@ vkargs() { # $1: vkernel -n
 }
 # The guest's root: the vkernel without its DWARF (its DDB reads .symtab and
 # .dynsym, which stay), room for the vkernel's memory file (-m) and the
-# rotating ktrace files.
+# whole ktrace file (tests/vkernel/vkhost.c says why it is one file: about
+# 100 bytes a system call, 170 MB for the 1.6 million calls of a -smp 1
+# run; 576 MB of room).  md(4) holds the image in the guest's memory:
+# 3 GB.
 mkdir -p "$run/hostroot/sbin" "$run/hostroot/dev" "$run/hostroot/tmp" "$run/hostroot/var/run"
 cp "$work/prog/vkhost" "$run/hostroot/sbin/init"
 strip --strip-debug -o "$run/hostroot/vkernel" "$work/vkernel"
@@ -79,7 +82,7 @@ for s in $smps; do
 	vkargs "$n" >"$run/hostroot/vkhost.args"
 	kb=$(du -sk "$run/hostroot" | cut -f1)
 	memmb=$(echo "$mem" | sed 's/[mM]$//')
-	makefs -t ffs -o version=1 -s "$((kb / 1024 + memmb + 320))m" -B le "$run/root-smp$s.img" "$run/hostroot" \
+	makefs -t ffs -o version=1 -s "$((kb / 1024 + memmb + 576))m" -B le "$run/root-smp$s.img" "$run/hostroot" \
 		>"$run/makefs-root.log" 2>&1 || { cat "$run/makefs-root.log"; fail "makefs (guest root)"; }
 	gzip -6 -n -f "$run/root-smp$s.img"
 	for k in stock port; do
@@ -95,7 +98,7 @@ done
 # by the host kernel only (a vkernel's halt prints the line before it).
 boot() {
 	python3 "$top/scripts/dfly/boot.py" "$run/$1-smp$2.iso" "$run/$1-smp$2.log" --smp "$2" \
-		--memory 2048 --timeout "$timeout" --ddb trace --ddb cont \
+		--memory 3072 --timeout "$timeout" --ddb trace --ddb cont \
 		--halted "Please press any key to reboot."
 }
 runs=""

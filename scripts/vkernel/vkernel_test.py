@@ -150,6 +150,15 @@ class Report(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("| a | PASS | FAIL (3) **≠** |", md)
 
+    def test_trace_failed(self):
+        r = {"a": "PASS"}
+        short = console(r, extra_after="ktrace write failed, errno 28, tracing stopped")
+        self.assertTrue(short["trace_failed"])
+        _, _, ok, problems = report.report(["a"], {"stock-smp1": console(r), "port-smp1": short})
+        self.assertFalse(ok)
+        self.assertEqual(problems, ["port-smp1: the host stopped tracing the vkernel (ktrace write failed): "
+                                    "its count is short"])
+
     def test_no_calls(self):
         r = {"a": "PASS"}
         z = "create=0 destroy=0 ctl=0 mmap=0 munmap=0 mcontrol=0 pread=0 pwrite=0 total=0"
