@@ -5,6 +5,14 @@
  * SIGKILL while sleeping, SIGTERM caught, a fault (SIGSEGV).  Also vfork.
  *
  *   exitkill N       N rounds of those five children
+ *
+ * The signals go 0.2 s after the children say they are ready, when they are
+ * asleep in pause() or in their user-mode loop.  Sent at once they land
+ * while a child is between its write() and its sleep or its return to user
+ * mode, where the DragonFly kernel at c2e7bb204e -- the vkernel's own, on
+ * either host -- can lose them: the child then sleeps or spins on with the
+ * signal pending (its cpu's RQF_AST_SIGNAL set) until something else
+ * wakes it (docs/vkernel.md, "The vkernel's lost wakeups").
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -70,6 +78,7 @@ main(int argc, char **argv)
 			pid[k] = child(k, ready);
 		for (k = 0; k < 3; k++)		/* kinds 1, 2, 3 are ready */
 			read(ready[0], &c, 1);
+		usleep(200000);
 		kill(pid[1], SIGKILL);
 		kill(pid[2], SIGKILL);
 		kill(pid[3], SIGTERM);
