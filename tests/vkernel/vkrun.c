@@ -16,7 +16,9 @@
  * killed).  A case that does not pass is run again, up to ATTEMPTS times in
  * all, and its result is its last attempt's: several of DragonFly's cases
  * measure wall-clock intervals to +-100 ms (posixipc/timedwait_*), which a
- * vkernel on a loaded TCG guest misses now and then on either kernel.  The
+ * vkernel on a loaded TCG guest misses now and then on either kernel, and
+ * the vkernel's own kernel now and then loses a signal, leaving a case
+ * waiting until its time limit (docs/vkernel.md).  The
  * line `vkrun: NAME: attempts N` before the result says a case needed more
  * than one (the report shows it).  Then `vkrun: done: C cases, P pass` and
  * it halts the vkernel, which then exits.

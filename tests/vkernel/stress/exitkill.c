@@ -9,10 +9,10 @@
  * The signals go 0.2 s after the children say they are ready, when they are
  * asleep in pause() or in their user-mode loop.  Sent at once they land
  * while a child is between its write() and its sleep or its return to user
- * mode, where the DragonFly kernel at c2e7bb204e -- the vkernel's own, on
- * either host -- can lose them: the child then sleeps or spins on with the
- * signal pending (its cpu's RQF_AST_SIGNAL set) until something else
- * wakes it (docs/vkernel.md, "The vkernel's lost wakeups").
+ * mode, where the vkernel's own kernel (DragonFly's at c2e7bb204e, on
+ * either host) appears to lose them: the child then sleeps on with its
+ * cpu's RQF_AST_SIGNAL set until something else wakes it (docs/vkernel.md,
+ * "The vkernel's lost wakeups", where this is still open).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
