@@ -2,7 +2,7 @@
 """Boots one ISO under QEMU (TCG) and records its serial console.
 
   boot.py ISO LOG --smp N --timeout SECONDS [--icount OPTS] [--ddb CMD ...]
-          [--memory MB] [--halted TEXT ...]
+          [--ddb-repeat] [--memory MB] [--halted TEXT ...]
 
 QEMU runs niced, without KVM, with the serial port on a pipe, -no-reboot.
 With --icount the guest's time, its TSC included, advances by executed
@@ -13,7 +13,10 @@ only halts: no ACPI in the config; --halted replaces the texts that say so,
 e.g. when a vkernel inside prints the first of them), when QEMU exits (a triple fault under
 -no-reboot), at the time limit, or after DDB: at each `db> ` prompt the
 next --ddb command is sent (default: trace), at each `--More--` of DDB's
-pager a space, and it stops a few seconds after the last one's answer.  Writes LOG (the console as it comes, CRs
+pager a space, and it stops a few seconds after the last one's answer;
+with --ddb-repeat the commands start again at the next `db> ` (each stop in
+DDB gets them all, e.g. a vkernel's at each time limit of its runner, its
+last command being `cont`) and the run goes on.  Writes LOG (the console as it comes, CRs
 removed) and LOG.json: {"status": "halted" | "ddb" | "exited" | "timeout",
 "elapsed": s, "smp": n, "ddb": [commands sent], "icount": OPTS}.  Exit
 status 0 unless QEMU could not be run.
@@ -40,6 +43,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--memory", default="512")
     ap.add_argument("--ddb", action="append")
+    ap.add_argument("--ddb-repeat", action="store_true",
+                    help="send the --ddb commands again at each later stop in DDB")
     ap.add_argument("--icount", help="QEMU's -icount option, e.g. shift=4,sleep=off: the guest's clock "
                     "(and TSC) counts instructions, 2**shift ns each")
     ap.add_argument("--halted", action="append",
@@ -92,10 +97,11 @@ def main():
             p.stdin.write(b" ")
             p.stdin.flush()
         prompts = buf.count(PROMPT)
-        if prompts > len(sent) and len(sent) < len(cmds):
-            p.stdin.write(cmds[len(sent)].encode() + b"\r")
+        if prompts > len(sent) and (a.ddb_repeat or len(sent) < len(cmds)):
+            cmd = cmds[len(sent) % len(cmds)]
+            p.stdin.write(cmd.encode() + b"\r")
             p.stdin.flush()
-            sent.append(cmds[len(sent)])
+            sent.append(cmd)
         elif prompts > len(sent) and settle is None:
             settle = now
         if settle is not None and now - settle > 2:

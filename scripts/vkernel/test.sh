@@ -91,14 +91,16 @@ for s in $smps; do
 	done
 done
 
-# A panic (the host's or the vkernel's) stops at `db> `: a trace, then
-# `cont` (the vkernel then reboots and exits, the host reboots and QEMU
-# exits under -no-reboot), so that the run always ends.  The run is over
-# when the host has halted: "Please press any key to reboot." is printed
-# by the host kernel only (a vkernel's halt prints the line before it).
+# Each stop in DDB gets ps, trace, cont: a panic (the host's or the
+# vkernel's; after `cont` the vkernel reboots and exits, the host reboots
+# and QEMU exits under -no-reboot), so that the run always ends, and the
+# vkernel's runner at each time limit (tests/vkernel/vkrun.c), after which
+# the run goes on.  The run is over when the host has halted: "Please press
+# any key to reboot." is printed by the host kernel only (a vkernel's halt
+# prints the line before it).
 boot() {
 	python3 "$top/scripts/dfly/boot.py" "$run/$1-smp$2.iso" "$run/$1-smp$2.log" --smp "$2" \
-		--memory 3072 --timeout "$timeout" --ddb trace --ddb cont \
+		--memory 3072 --timeout "$timeout" --ddb ps --ddb trace --ddb cont --ddb-repeat \
 		--halted "Please press any key to reboot."
 }
 runs=""

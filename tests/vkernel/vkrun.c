@@ -2,32 +2,35 @@
  * vkrun: /sbin/init of the vkernel's root (tests/vkernel, docs/vkernel.md).
  * A DragonFly program linked statically against DragonFly's libc.
  *
- * Remounts / read-write, brings lo0 up as 127.0.0.1/8 (what /etc/rc
- * would do: the io/ cases bind to localhost), reads /vk/cases (one case a line, fields separated
- * by tabs: name, time limit in seconds, user (root or nobody), directory,
- * program, arguments...; written by scripts/vkernel/cases.py), runs each
- * case in its directory as its own process group with stdout and stderr in
- * /tmp/out, and prints
+ * Remounts / read-write, brings lo0 up as 127.0.0.1/8 (what /etc/rc would
+ * do: the io/ cases bind to localhost), reads /vk/cases (one case a line,
+ * fields separated by tabs: name, time limit in seconds, user (root or
+ * nobody), directory, program, arguments...; written by
+ * scripts/vkernel/cases.py), runs each case in its directory as its own
+ * process group with stdout and stderr in /tmp/out, and prints
  *
  *     vkrun: NAME -> PASS|FAIL|TIMEOUT
  *
  * (PASS: exit status 0; FAIL: another status or a signal, with the last
  * lines of its output; TIMEOUT: still running at its limit, its group
- * killed).  A case that does not pass is run again, up to ATTEMPTS times in
- * all, and its result is its last attempt's: several of DragonFly's cases
- * measure wall-clock intervals to +-100 ms (posixipc/timedwait_*), which a
- * vkernel on a loaded TCG guest misses now and then on either kernel, and
- * the vkernel's own kernel now and then loses a signal, leaving a case
- * waiting until its time limit (docs/vkernel.md).  The
- * line `vkrun: NAME: attempts N` before the result says a case needed more
- * than one (the report shows it).  Then `vkrun: done: C cases, P pass` and
- * it halts the vkernel, which then exits.
+ * killed after the vkernel's DDB has shown where everything waits: ps and
+ * trace on the console, answered by scripts/dfly/boot.py, then cont).
+ * A case that does not pass is run again, up to ATTEMPTS times in all, and
+ * its result is its last attempt's: several of DragonFly's cases measure
+ * wall-clock intervals to +-100 ms (posixipc/timedwait_*), which a vkernel
+ * on a loaded TCG guest misses now and then on either kernel, and the
+ * vkernel's own kernel now and then loses a signal, leaving a case waiting
+ * until its time limit (docs/vkernel.md).  The line `vkrun: NAME: attempts
+ * N` before the result says a case needed more than one (the report shows
+ * it).  Then `vkrun: done: C cases, P pass` and it halts the vkernel, which
+ * then exits.
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/sockio.h>
+#include <sys/sysctl.h>
 #include <sys/reboot.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -169,6 +172,15 @@ run_once(char **f, int nf)
 		}
 		if (now() - t0 > limit) {
 			timedout = 1;
+			/*
+			 * A case stuck in the vkernel's own kernel (a lost
+			 * wakeup, docs/vkernel.md) is only understood from
+			 * where its threads wait: DDB's ps, before the kill.
+			 */
+			printf("vkrun: %s: time limit, the vkernel's DDB:\n", name);
+			fflush(stdout);
+			if (sysctlbyname("debug.enter_debugger", NULL, NULL, "ddb", 4) < 0)
+				printf("vkrun: debug.enter_debugger: %s\n", strerror(errno));
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
