@@ -21,7 +21,9 @@
 # default target/dfly), VK_SMP (default "1 2": the guest's cpus), VK_NCPUS
 # (vkernel -n per guest -smp, default "1:2 2:2"), VK_MEM (vkernel -m, default
 # 128m), VK_TIMEOUT (seconds per boot, default 3000), VK_QEMU_JOBS (boots at
-# once, default 2).  Without DragonFly's source: skipped, exit 0.
+# once, default 2), VK_DDB=1 (the vkernel's DDB at each time limit of its
+# runner: where a stuck case's threads wait; off by default, docs/vkernel.md
+# says why).  Without DragonFly's source: skipped, exit 0.
 set -eu
 # GNU make's MAKEFLAGS (options, command-line variables) would reach bmake.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -37,6 +39,7 @@ work=$(cd "${VK_WORK:-$top/target/vkernel}" && pwd)
 smps=${VK_SMP:-1 2}
 ncpus=${VK_NCPUS:-1:2 2:2}
 mem=${VK_MEM:-128m}
+ddb=${VK_DDB:-0}
 timeout=${VK_TIMEOUT:-3000}
 jobs=${VK_QEMU_JOBS:-2}
 run=$work/run
@@ -59,8 +62,12 @@ makefs -t ffs -o version=1 -s "$((kb / 1024 + 64))m" -B le "$run/vkroot.img" "$w
 	>"$run/makefs-vkroot.log" 2>&1 || { cat "$run/makefs-vkroot.log"; fail "makefs (vkernel root)"; }
 
 vkargs() { # $1: vkernel -n
-	printf '%s\n' /vkernel -d -n "$1" -m "$mem" -i /memimg -r /vkroot.img \
-		-e 'vfs.root.mountfrom="ufs:vkd0"'
+	printf '%s\n' /vkernel -d -n "$1" -m "$mem" -i /memimg -r /vkroot.img
+	# Before the quoted -e: the vkernel's main() stores an -e value's
+	# quotes as a gap that ends its environment, hiding any later -e
+	# (platform/vkernel64/platform/init.c).
+	if [ "$ddb" = 1 ]; then printf '%s\n' -e vkrun.ddb=1; fi
+	printf '%s\n' -e 'vfs.root.mountfrom="ufs:vkd0"'
 }
 # The guest's root: the vkernel without its DWARF (its DDB reads .symtab and
 # .dynsym, which stay), room for the vkernel's memory file (-m) and the
@@ -93,9 +100,9 @@ done
 
 # Each stop in DDB gets ps, trace, cont: a panic (the host's or the
 # vkernel's; after `cont` the vkernel reboots and exits, the host reboots
-# and QEMU exits under -no-reboot), so that the run always ends, and the
-# vkernel's runner at each time limit (tests/vkernel/vkrun.c), after which
-# the run goes on.  The run is over when the host has halted: "Please press
+# and QEMU exits under -no-reboot), so that the run always ends, and, with
+# VK_DDB=1, the vkernel's runner at each time limit (tests/vkernel/vkrun.c),
+# after which the run goes on.  The run is over when the host has halted: "Please press
 # any key to reboot." is printed by the host kernel only (a vkernel's halt
 # prints the line before it).
 boot() {
