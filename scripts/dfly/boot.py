@@ -16,8 +16,8 @@ next --ddb command is sent (default: trace), at each `--More--` of DDB's
 pager a space, and it stops a few seconds after the last one's answer;
 with --ddb-repeat the commands start again at the next `db> ` (each stop in
 DDB gets them all, e.g. a vkernel's at each time limit of its runner, its
-last command being `cont`) and the run goes on.  Writes LOG (the console as it comes, CRs
-removed) and LOG.json: {"status": "halted" | "ddb" | "exited" | "timeout",
+last command being `cont`) and the run goes on.  Writes LOG (the console
+as it comes, CRs removed) and LOG.json: {"status": "halted" | "ddb" | "exited" | "timeout",
 "elapsed": s, "smp": n, "ddb": [commands sent], "icount": OPTS}.  Exit
 status 0 unless QEMU could not be run.
 """

@@ -102,9 +102,9 @@ done
 # vkernel's; after `cont` the vkernel reboots and exits, the host reboots
 # and QEMU exits under -no-reboot), so that the run always ends, and, with
 # VK_DDB=1, the vkernel's runner at each time limit (tests/vkernel/vkrun.c),
-# after which the run goes on.  The run is over when the host has halted: "Please press
-# any key to reboot." is printed by the host kernel only (a vkernel's halt
-# prints the line before it).
+# after which the run goes on.  The run is over when the host has halted:
+# "Please press any key to reboot." is printed by the host kernel only (a
+# vkernel's halt prints the line before it).
 boot() {
 	python3 "$top/scripts/dfly/boot.py" "$run/$1-smp$2.iso" "$run/$1-smp$2.log" --smp "$2" \
 		--memory 3072 --timeout "$timeout" --ddb ps --ddb trace --ddb cont --ddb-repeat \
