@@ -161,11 +161,16 @@ main(void)
 		printf("vkhost: fork: %s\n", strerror(errno));
 		goto halt;
 	}
-	while (waitpid(pid, &st, 0) != pid && errno == EINTR)
+	pid_t r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	count_file("/kt");
-	printf("vkhost: vkernel exited: status %d (%s %d)\n", st,
-	    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	/* no status, no exit line: the report then lists "vkernel exit status None" */
+	if (r != pid)
+		printf("vkhost: waitpid: %s\n", strerror(errno));
+	else
+		printf("vkhost: vkernel exited: status %d (%s %d)\n", st,
+		    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	printf("vkhost: syscalls traced: %lu (%lu records, %lld bytes, %lu ending mid-record)\n",
 	    traced, records, stat("/kt", &sb) == 0 ? (long long)sb.st_size : -1LL, partial);
 	unsigned long total = 0;
